@@ -1,0 +1,110 @@
+/**
+ * Canonical encoding: the JSON Canonicalization Scheme (RFC 8785, "JCS"), UTF-8.
+ *
+ * One encoding for everything BSN hashes or signs. JCS was chosen over deterministic CBOR because
+ * every payload BSN signs is already JSON on the wire (gateway, SDK, contract arguments), so the
+ * signed bytes can be reproduced by any JSON stack in any language with a ~50-line canonicaliser,
+ * and a person can read what they sign. Rules (RFC 8785 §3.2): object members sorted by the
+ * UTF-16 code units of their names, no insignificant white space, strings escaped as ECMAScript
+ * `JSON.stringify` does, numbers serialised with the ECMAScript Number-to-String algorithm.
+ *
+ * What JSON cannot carry is rejected with BSN_ENCODING_INVALID instead of being silently changed:
+ * non-finite numbers, bigint, functions, symbols, cycles, and objects that are not plain
+ * (Date, Map, class instances, byte arrays). `undefined` object members are omitted, as in JSON.
+ */
+import { BsnError } from './errors.js';
+import { utf8 } from './hex.js';
+
+/** A value the canonical encoding accepts: JSON data. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+function fail(message: string, path: string): never {
+  throw new BsnError('BSN_ENCODING_INVALID', `${message} at ${path}`, { details: { path } });
+}
+
+function write(value: unknown, path: string, seen: Set<object>, out: string[]): void {
+  if (value === null) {
+    out.push('null');
+    return;
+  }
+  switch (typeof value) {
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail('non-finite number cannot be encoded', path);
+      out.push(JSON.stringify(value));
+      return;
+    case 'string':
+      out.push(JSON.stringify(value));
+      return;
+    case 'object':
+      break;
+    default:
+      fail(`a value of type ${typeof value} cannot be encoded`, path);
+  }
+  const obj = value as object;
+  if (seen.has(obj)) fail('cyclic structure cannot be encoded', path);
+  seen.add(obj);
+  if (Array.isArray(obj)) {
+    out.push('[');
+    for (let i = 0; i < obj.length; i++) {
+      if (i > 0) out.push(',');
+      const item: unknown = obj[i];
+      // JSON turns holes and undefined array items into null; we refuse them to stay unambiguous.
+      if (item === undefined) fail('undefined array item cannot be encoded', `${path}[${i}]`);
+      write(item, `${path}[${i}]`, seen, out);
+    }
+    out.push(']');
+  } else {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) fail('only plain objects can be encoded', path);
+    const record = obj as Record<string, unknown>;
+    const keys = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort();
+    out.push('{');
+    keys.forEach((key, i) => {
+      if (i > 0) out.push(',');
+      out.push(JSON.stringify(key), ':');
+      write(record[key], `${path}.${key}`, seen, out);
+    });
+    out.push('}');
+  }
+  seen.delete(obj);
+}
+
+/** The canonical (RFC 8785) JSON text of `value`. */
+export function canonicalString(value: unknown): string {
+  const out: string[] = [];
+  write(value, '$', new Set(), out);
+  return out.join('');
+}
+
+/** The canonical (RFC 8785) UTF-8 bytes of `value`: what BSN hashes and signs. */
+export function canonicalEncode(value: unknown): Uint8Array {
+  return utf8(canonicalString(value));
+}
+
+/**
+ * Parses canonical bytes back into a value, and rejects input that is not valid JSON or is not in
+ * canonical form (so two different byte strings can never stand for one signed value).
+ */
+export function canonicalDecode(bytes: Uint8Array): JsonValue {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new BsnError('BSN_ENCODING_INVALID', 'input is not valid UTF-8', { cause });
+  }
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (cause) {
+    throw new BsnError('BSN_ENCODING_INVALID', 'input is not valid JSON', { cause });
+  }
+  if (canonicalString(value) !== text) {
+    throw new BsnError('BSN_ENCODING_INVALID', 'input is JSON but not in canonical (RFC 8785) form');
+  }
+  return value;
+}

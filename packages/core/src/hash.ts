@@ -1,0 +1,45 @@
+/**
+ * Hashing. The algorithm is a parameter everywhere (SHA-256 by default) so that SM3 — which Node's
+ * OpenSSL already provides — and others can be chosen per network without touching callers.
+ */
+import { createHash, getHashes } from 'node:crypto';
+import { canonicalEncode } from './encoding.js';
+import { BsnError } from './errors.js';
+import { toHex } from './hex.js';
+
+/** Hash algorithms BSN knows; `sm3` works where Node's OpenSSL provides it. */
+export type HashAlgorithm = 'sha256' | 'sm3';
+
+/** The default hash of the network: SHA-256. */
+export const DEFAULT_HASH: HashAlgorithm = 'sha256';
+
+const SUPPORTED: readonly HashAlgorithm[] = ['sha256', 'sm3'];
+const available = new Set(getHashes());
+
+/** Throws BSN_HASH_UNSUPPORTED unless `alg` is a supported hash on this machine. */
+export function assertHashAlgorithm(alg: string): asserts alg is HashAlgorithm {
+  if (!(SUPPORTED as readonly string[]).includes(alg) || !available.has(alg)) {
+    throw new BsnError('BSN_HASH_UNSUPPORTED', `hash algorithm "${alg}" is not supported`, {
+      details: { algorithm: alg, supported: SUPPORTED.filter((a) => available.has(a)) },
+    });
+  }
+}
+
+/** The digest of `data` (32 bytes for both SHA-256 and SM3). */
+export function hash(data: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  assertHashAlgorithm(alg);
+  return new Uint8Array(createHash(alg).update(data).digest());
+}
+
+/** The digest of the concatenation of `parts`, without copying them together first. */
+export function hashParts(parts: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  assertHashAlgorithm(alg);
+  const h = createHash(alg);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/** Hex digest of the canonical encoding of `value`: how BSN names a structured object (e.g. a txId). */
+export function hashCanonical(value: unknown, alg: HashAlgorithm = DEFAULT_HASH): string {
+  return toHex(hash(canonicalEncode(value), alg));
+}

@@ -1,0 +1,121 @@
+/**
+ * A Merkle tree over ordered leaves, as specified for Certificate Transparency (RFC 6962 §2.1,
+ * verification per RFC 9162 §2.1.3): leaves hashed as H(0x00‖leaf), inner nodes as H(0x01‖l‖r), a
+ * tree of n leaves split at the largest power of two below n. The domain-separation bytes make a
+ * leaf impossible to pass off as an inner node. Used for transaction and receipt roots.
+ */
+import { BsnError } from './errors.js';
+import { DEFAULT_HASH, type HashAlgorithm, hash, hashParts } from './hash.js';
+import { bytesEqual } from './hex.js';
+
+const LEAF = new Uint8Array([0]);
+const NODE = new Uint8Array([1]);
+
+/** An inclusion proof of the leaf at `index` in a tree of `size` leaves. */
+export interface MerkleProof {
+  readonly index: number;
+  readonly size: number;
+  /** Sibling hashes from the leaf up to the root. */
+  readonly path: readonly Uint8Array[];
+}
+
+/** H(0x00‖leaf). */
+export function merkleLeafHash(leaf: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  return hashParts([LEAF, leaf], alg);
+}
+
+function nodeHash(left: Uint8Array, right: Uint8Array, alg: HashAlgorithm): Uint8Array {
+  return hashParts([NODE, left, right], alg);
+}
+
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function rootOfHashes(hashes: readonly Uint8Array[], alg: HashAlgorithm): Uint8Array {
+  // Bottom-up: pair neighbours; an odd last node is carried up unchanged. This yields exactly the
+  // RFC 6962 tree (left subtrees are always perfect), without recursion.
+  let level = hashes.slice();
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!, alg));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  return level[0]!;
+}
+
+/** The Merkle tree hash of `leaves` (the empty tree's root is H of the empty string). */
+export function merkleRoot(leaves: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  if (leaves.length === 0) return hash(new Uint8Array(0), alg);
+  return rootOfHashes(
+    leaves.map((l) => merkleLeafHash(l, alg)),
+    alg,
+  );
+}
+
+function auditPath(hashes: readonly Uint8Array[], index: number, alg: HashAlgorithm): Uint8Array[] {
+  if (hashes.length <= 1) return [];
+  const k = largestPowerOfTwoBelow(hashes.length);
+  if (index < k) {
+    return [...auditPath(hashes.slice(0, k), index, alg), rootOfHashes(hashes.slice(k), alg)];
+  }
+  return [...auditPath(hashes.slice(k), index - k, alg), rootOfHashes(hashes.slice(0, k), alg)];
+}
+
+/** The inclusion proof of leaf `index` among `leaves`. */
+export function merkleProof(
+  leaves: readonly Uint8Array[],
+  index: number,
+  alg: HashAlgorithm = DEFAULT_HASH,
+): MerkleProof {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
+    throw new BsnError('BSN_INVALID_ARGUMENT', `leaf index ${index} is outside a tree of ${leaves.length}`, {
+      details: { index, size: leaves.length },
+    });
+  }
+  const hashes = leaves.map((l) => merkleLeafHash(l, alg));
+  return { index, size: leaves.length, path: auditPath(hashes, index, alg) };
+}
+
+/**
+ * True when `proof` shows `leaf` at `proof.index` in the tree whose root is `root` (RFC 9162
+ * §2.1.3.2). Never throws: malformed proofs give `false`.
+ */
+export function verifyMerkleProof(
+  root: Uint8Array,
+  leaf: Uint8Array,
+  proof: MerkleProof,
+  alg: HashAlgorithm = DEFAULT_HASH,
+): boolean {
+  try {
+    const { index, size, path } = proof;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+    if (!Array.isArray(path)) return false;
+    let fn = index;
+    let sn = size - 1;
+    let r = merkleLeafHash(leaf, alg);
+    for (const p of path) {
+      if (!(p instanceof Uint8Array) || p.length !== r.length) return false;
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = nodeHash(p, r, alg);
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) {
+            fn = Math.floor(fn / 2);
+            sn = Math.floor(sn / 2);
+          }
+        }
+      } else {
+        r = nodeHash(r, p, alg);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && bytesEqual(r, root);
+  } catch {
+    return false;
+  }
+}
