@@ -5,3 +5,4 @@ export * from './hash.js';
 export * from './signature.js';
 export * from './merkle.js';
 export * from './protocol.js';
+export * from './sparse-merkle.js';
