@@ -24,6 +24,8 @@ export const SigningDomain = {
   transaction: 'bsn/tx/v1',
   blockHeader: 'bsn/block/v1',
   commitVote: 'bsn/vote/v1',
+  /** A signed HTTP request (the gateway's authentication of reads and queries). */
+  request: 'bsn/request/v1',
 } as const;
 export type SigningDomain = (typeof SigningDomain)[keyof typeof SigningDomain];
 
