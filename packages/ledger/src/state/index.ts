@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './state-tree.js';
+export * from './world-state.js';

@@ -1,0 +1,338 @@
+/**
+ * The versioned sparse Merkle tree over a node store. Every version (block height) writes only the
+ * nodes on the paths of its changed keys, keyed by (version, nibble path); older versions' nodes are
+ * never modified, so every past root stays readable and provable. Unchanged subtrees are referenced,
+ * not copied or re-hashed.
+ *
+ * Why (version, path) keys rather than content addressing (hash → node): new nodes of a block all
+ * share the block's version, so in a B-tree keyed (version, path) they append at the end instead
+ * of landing on random pages; and each node has exactly one birth version and (once replaced) one
+ * death version, which is what makes pruning simple (see WorldState).
+ */
+import {
+  BsnError,
+  bytesEqual,
+  type HashAlgorithm,
+  SPARSE_MERKLE_PLACEHOLDER,
+  type SparseMerkleProof,
+  toHex,
+} from '@bsn/core';
+import {
+  type ChildRef,
+  decodeNode,
+  encodeNode,
+  type InternalNode,
+  type LeafNode,
+  nibble,
+  nodePath,
+  slotRangeHash,
+  type TreeNode,
+  treeNodeHash,
+} from './tree-node.js';
+
+/** Where tree nodes live: raw bytes by (version, encoded nibble path). */
+export interface TreeNodeStore {
+  /** The node bytes at (version, path), or undefined. */
+  getNode(version: number, path: Uint8Array): Uint8Array | undefined;
+  /** Stores node bytes at (version, path). */
+  putNode(version: number, path: Uint8Array, bytes: Uint8Array): void;
+}
+
+/** A version's root: its hash and the version its root node was written at (null for the empty tree). */
+export interface TreeRoot {
+  readonly hash: Uint8Array;
+  readonly version: number | null;
+}
+
+/** The root of the empty tree. */
+export const EMPTY_TREE_ROOT: TreeRoot = { hash: SPARSE_MERKLE_PLACEHOLDER, version: null };
+
+/** One change to apply: set `keyHash` to `valueHash`, or delete it when `valueHash` is null. */
+export interface TreeUpdate {
+  readonly keyHash: Uint8Array;
+  readonly valueHash: Uint8Array | null;
+}
+
+/** Options of a {@link VersionedStateTree}. */
+export interface VersionedStateTreeOptions {
+  /** The tree's hash algorithm. */
+  readonly hash: HashAlgorithm;
+  /** Decoded nodes kept in memory (least recently used evicted first). */
+  readonly nodeCacheSize: number;
+}
+
+/** Defaults of {@link VersionedStateTreeOptions}. */
+export const defaultVersionedStateTreeOptions: VersionedStateTreeOptions = {
+  hash: 'sha256',
+  nodeCacheSize: 32_768,
+};
+
+/**
+ * What an update yields for a subtree, before its parent places it in a slot: nothing, a leaf that
+ * must be written where it is placed (new, changed, or moved by a split or a collapse), or a node
+ * already stored at that very place (unchanged, or just written).
+ */
+type Sub =
+  | null
+  | { readonly kind: 'leaf'; readonly leaf: LeafNode }
+  | { readonly kind: 'stored'; readonly ref: ChildRef };
+
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/** The path of slot `slot` of the node at `depth` along `pathKey`. */
+function childPath(pathKey: Uint8Array, depth: number, slot: number): Uint8Array {
+  const path = nodePath(pathKey, depth + 1);
+  const at = 1 + (depth >> 1);
+  path[at] = depth % 2 === 0 ? slot << 4 : (path[at]! & 0xf0) | slot;
+  return path;
+}
+
+function sameRef(a: ChildRef | undefined, b: ChildRef | undefined): boolean {
+  if (a === b) return true;
+  return a !== undefined && b !== undefined && a.version === b.version && bytesEqual(a.hash, b.hash);
+}
+
+/** A versioned Jellyfish-style sparse Merkle tree whose hashes are those of `@bsn/core`'s sparse-merkle. */
+export class VersionedStateTree {
+  readonly #store: TreeNodeStore;
+  readonly #alg: HashAlgorithm;
+  readonly #cacheSize: number;
+  readonly #cache = new Map<string, TreeNode>();
+
+  constructor(store: TreeNodeStore, options: Partial<VersionedStateTreeOptions> = {}) {
+    const opts = { ...defaultVersionedStateTreeOptions, ...options };
+    this.#store = store;
+    this.#alg = opts.hash;
+    this.#cacheSize = opts.nodeCacheSize;
+  }
+
+  /**
+   * Applies `updates` to the tree at `root`, writing new nodes at `version`, and returns the new
+   * root. Key hashes must be distinct; their order does not matter. `version` must be greater than
+   * every version already written (the caller's block height), or nodes of other versions could be
+   * overwritten.
+   */
+  update(root: TreeRoot, version: number, updates: readonly TreeUpdate[]): TreeRoot {
+    if (updates.length === 0) return root;
+    const sorted = [...updates].sort((a, b) => compareKeys(a.keyHash, b.keyHash));
+    for (let i = 1; i < sorted.length; i++) {
+      if (compareKeys(sorted[i - 1]!.keyHash, sorted[i]!.keyHash) === 0) {
+        throw new BsnError('BSN_INVALID_ARGUMENT', 'a tree update names the same key hash twice', {
+          details: { keyHash: toHex(sorted[i]!.keyHash) },
+        });
+      }
+    }
+    const sub = this.#update(this.#rootRef(root), 0, sorted, 0, sorted.length, version);
+    const placed = this.#place(sub, sorted[0]!.keyHash, 0, version);
+    return placed ? { hash: placed.hash, version: placed.version } : EMPTY_TREE_ROOT;
+  }
+
+  /** The value hash stored for `keyHash` in the tree at `root`, or null when absent. */
+  get(root: TreeRoot, keyHash: Uint8Array): Uint8Array | null {
+    const { leaf } = this.#walk(root, keyHash, false);
+    return leaf && bytesEqual(leaf.keyHash, keyHash) ? leaf.valueHash : null;
+  }
+
+  /** The membership or non-membership proof for `keyHash` in the tree at `root`. */
+  prove(root: TreeRoot, keyHash: Uint8Array): SparseMerkleProof {
+    const { leaf, siblings } = this.#walk(root, keyHash, true);
+    return {
+      leaf: leaf ? { keyHash: toHex(leaf.keyHash), valueHash: toHex(leaf.valueHash) } : null,
+      siblings: siblings.map(toHex),
+    };
+  }
+
+  #rootRef(root: TreeRoot): ChildRef | undefined {
+    // Whether the root is a leaf only matters to a parent's hashing, and the root has none.
+    return root.version === null ? undefined : { version: root.version, hash: root.hash, leaf: false };
+  }
+
+  /** The new content of the subtree `ref` at `depth` (on the path of ups[lo..hi)) after ups[lo..hi). */
+  #update(
+    ref: ChildRef | undefined,
+    depth: number,
+    ups: readonly TreeUpdate[],
+    lo: number,
+    hi: number,
+    version: number,
+  ): Sub {
+    const pathKey = ups[lo]!.keyHash;
+    if (!ref) return this.#build(this.#puts(ups, lo, hi, null), depth, version);
+    const node = this.#load(ref, nodePath(pathKey, depth));
+    if (node.kind === 'leaf') {
+      const entries = this.#puts(ups, lo, hi, node);
+      const only = entries.length === 1 ? entries[0]! : undefined;
+      // Deletes of absent keys and rewrites of the same value leave the leaf where it is.
+      if (only && bytesEqual(only.keyHash, node.keyHash) && bytesEqual(only.valueHash, node.valueHash)) {
+        return { kind: 'stored', ref };
+      }
+      return this.#build(entries, depth, version);
+    }
+    const slots: Sub[] = node.children.map((c) => (c ? { kind: 'stored', ref: c } : null));
+    for (let i = lo; i < hi; ) {
+      const n = nibble(ups[i]!.keyHash, depth);
+      let j = i + 1;
+      while (j < hi && nibble(ups[j]!.keyHash, depth) === n) j++;
+      slots[n] = this.#update(node.children[n], depth + 1, ups, i, j, version);
+      i = j;
+    }
+    return this.#assemble(slots, pathKey, depth, version, { ref, node });
+  }
+
+  /** The leaves after ups[lo..hi) are applied to `existing` (a leaf or nothing), in key order. */
+  #puts(ups: readonly TreeUpdate[], lo: number, hi: number, existing: LeafNode | null): LeafNode[] {
+    const out: LeafNode[] = [];
+    let pending = existing;
+    for (let i = lo; i < hi; i++) {
+      const u = ups[i]!;
+      if (pending) {
+        const c = compareKeys(pending.keyHash, u.keyHash);
+        if (c < 0) {
+          out.push(pending);
+          pending = null;
+        } else if (c === 0) {
+          pending = null; // the update replaces or deletes it
+        }
+      }
+      if (u.valueHash) out.push({ kind: 'leaf', keyHash: u.keyHash, valueHash: u.valueHash });
+    }
+    if (pending) out.push(pending);
+    return out;
+  }
+
+  /** A fresh subtree at `depth` holding `entries` (sorted, sharing the depth's path). */
+  #build(entries: readonly LeafNode[], depth: number, version: number): Sub {
+    if (entries.length === 0) return null;
+    if (entries.length === 1) return { kind: 'leaf', leaf: entries[0]! };
+    const slots: Sub[] = new Array(16).fill(null);
+    for (let i = 0; i < entries.length; ) {
+      const n = nibble(entries[i]!.keyHash, depth);
+      let j = i + 1;
+      while (j < entries.length && nibble(entries[j]!.keyHash, depth) === n) j++;
+      slots[n] = this.#build(entries.slice(i, j), depth + 1, version);
+      i = j;
+    }
+    return this.#assemble(slots, entries[0]!.keyHash, depth, version, undefined);
+  }
+
+  /**
+   * The subtree at `depth` whose slots are `slots`: nothing, a single leaf floated up (the binary
+   * tree collapses one-leaf subtrees, so a node never holds just one leaf), or an internal node —
+   * the `original` one when no slot changed, else a new one written at `version`.
+   */
+  #assemble(
+    slots: readonly Sub[],
+    pathKey: Uint8Array,
+    depth: number,
+    version: number,
+    original: { ref: ChildRef; node: InternalNode } | undefined,
+  ): Sub {
+    let count = 0;
+    let last = -1;
+    slots.forEach((s, i) => {
+      if (s) {
+        count++;
+        last = i;
+      }
+    });
+    if (count === 0) return null;
+    const single = slots[last]!;
+    if (count === 1 && single.kind === 'leaf') return single;
+    if (count === 1 && single.kind === 'stored' && single.ref.leaf) {
+      return { kind: 'leaf', leaf: this.#load(single.ref, childPath(pathKey, depth, last)) as LeafNode };
+    }
+    const children = slots.map((s, i) => this.#place(s, pathKey, depth + 1, version, i));
+    if (original && children.every((c, i) => sameRef(c, original.node.children[i]))) {
+      return { kind: 'stored', ref: original.ref };
+    }
+    const node: InternalNode = { kind: 'internal', children };
+    const hash = treeNodeHash(node, this.#alg);
+    this.#write(version, nodePath(pathKey, depth), node);
+    return { kind: 'stored', ref: { version, hash, leaf: false } };
+  }
+
+  /** Puts `sub` at `depth` along `pathKey` (in slot `slot` of its parent when given), writing a leaf if needed. */
+  #place(sub: Sub, pathKey: Uint8Array, depth: number, version: number, slot?: number): ChildRef | undefined {
+    if (sub === null) return undefined;
+    if (sub.kind === 'stored') return sub.ref;
+    const path = slot === undefined ? nodePath(pathKey, depth) : childPath(pathKey, depth - 1, slot);
+    this.#write(version, path, sub.leaf);
+    return { version, hash: treeNodeHash(sub.leaf, this.#alg), leaf: true };
+  }
+
+  #write(version: number, path: Uint8Array, node: TreeNode): void {
+    this.#store.putNode(version, path, encodeNode(node));
+    this.#remember(cacheKey(version, path), node);
+  }
+
+  #walk(
+    root: TreeRoot,
+    keyHash: Uint8Array,
+    withSiblings: boolean,
+  ): { leaf: LeafNode | null; siblings: Uint8Array[] } {
+    const siblings: Uint8Array[] = [];
+    const ref = this.#rootRef(root);
+    if (!ref) return { leaf: null, siblings };
+    let node = this.#load(ref, nodePath(keyHash, 0));
+    for (let depth = 0; ; depth++) {
+      if (node.kind === 'leaf') return { leaf: node, siblings };
+      const n = nibble(keyHash, depth);
+      let lo = 0;
+      // Descend the 4 binary levels inside this node; the binary path may end inside it.
+      for (let width = 8; width >= 1; width >>= 1) {
+        const left = n < lo + width;
+        if (withSiblings)
+          siblings.push(slotRangeHash(node.children, left ? lo + width : lo, width, this.#alg));
+        if (!left) lo += width;
+        let count = 0;
+        let onlySlot = -1;
+        for (let i = lo; i < lo + width; i++) {
+          if (node.children[i]) {
+            count++;
+            onlySlot = i;
+          }
+        }
+        if (count === 0) return { leaf: null, siblings };
+        const only = node.children[onlySlot]!;
+        if (count === 1 && only.leaf) {
+          return { leaf: this.#load(only, childPath(keyHash, depth, onlySlot)) as LeafNode, siblings };
+        }
+      }
+      if (depth >= 63) this.#corrupt('a state tree path is deeper than 64 nibbles');
+      node = this.#load(node.children[n]!, nodePath(keyHash, depth + 1));
+    }
+  }
+
+  #load(ref: ChildRef, path: Uint8Array): TreeNode {
+    const key = cacheKey(ref.version, path);
+    const cached = this.#cache.get(key);
+    if (cached) {
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      return cached;
+    }
+    const bytes = this.#store.getNode(ref.version, path);
+    if (!bytes) this.#corrupt(`state tree node missing at version ${ref.version}`);
+    const node = decodeNode(bytes);
+    this.#remember(key, node);
+    return node;
+  }
+
+  #remember(key: string, node: TreeNode): void {
+    this.#cache.set(key, node);
+    if (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
+  }
+
+  #corrupt(message: string): never {
+    throw new BsnError('BSN_LEDGER_STATE_CORRUPT', message);
+  }
+}
+
+function cacheKey(version: number, path: Uint8Array): string {
+  return version + ':' + Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('hex');
+}

@@ -1,0 +1,398 @@
+/**
+ * The authenticated, versioned world state of one chain, stored in the chain's SQLite database
+ * next to its blocks so that a block's state changes commit in the same SQLite transaction as the
+ * block itself.
+ *
+ * Tables (all prefixed `state_`):
+ * - `state_values (contract, key, height) → value, tx_id`: every write ever made, so `get`/`range`
+ *   at any height are "latest row with height ≤ h" lookups, and `history` is a scan of one key;
+ *   a delete is a row with a NULL value.
+ * - `state_nodes (version, path) → node bytes`: the sparse Merkle tree (see state-tree.ts), one
+ *   16-way node per nibble level, written only along changed paths.
+ * - `state_roots (height) → root hash, root node version`: the commitment per height.
+ * - `state_meta`: the hash algorithm and schema version the file was created with.
+ *
+ * Pruning (not done: retention is all heights for now). To keep only heights ≥ H: a tree node
+ * written at version v is live until the first version that rewrites its path or removes it. That
+ * "stale since" version is known at update time (every node the update replaces or drops), so a
+ * `state_stale (stale_since, version, path)` index written by applyBlock lets a pruner delete all
+ * nodes with stale_since ≤ H, and state_roots below H; in state_values, per key, every row older
+ * than the newest row at or below H goes. Nothing in the current layout has to change for that,
+ * because nodes are never shared between versions by content.
+ */
+import {
+  assertHashAlgorithm,
+  BsnError,
+  canonicalString,
+  DEFAULT_HASH,
+  EMPTY_STATE_ROOT,
+  fromHex,
+  type HashAlgorithm,
+  hash,
+  type JsonValue,
+  type SparseMerkleProof,
+  stateKeyHash,
+  toHex,
+  utf8,
+} from '@bsn/core';
+import type Database from 'better-sqlite3';
+import type { StateEntry } from '../runtime.js';
+import './errors.js';
+import { EMPTY_TREE_ROOT, type TreeRoot, type TreeUpdate, VersionedStateTree } from './state-tree.js';
+
+/** One state write of a block; `value: null` deletes the key (so JSON null cannot be stored). */
+export interface WorldStateWrite {
+  readonly contract: string;
+  readonly key: string;
+  readonly value: JsonValue | null;
+  readonly txId: string;
+}
+
+/** A value (or its absence) at a height, with the proof that ties it to that height's state root. */
+export interface StateProofResult {
+  readonly height: number;
+  readonly root: string;
+  readonly value: JsonValue | null;
+  readonly proof: SparseMerkleProof;
+}
+
+/** One entry of a key's history: the transaction that wrote it at `height`, and what it wrote. */
+export interface StateHistoryEntry {
+  readonly height: number;
+  readonly txId: string;
+  readonly value: JsonValue | null;
+  readonly deleted: boolean;
+}
+
+/** Options of {@link WorldState#history}. */
+export interface StateHistoryOptions {
+  /** At most this many entries (default {@link DEFAULT_HISTORY_LIMIT}). */
+  readonly limit?: number;
+  /** Only entries written strictly below this height (for paging backwards). */
+  readonly beforeHeight?: number;
+}
+
+/** Options of a {@link WorldState}. */
+export interface WorldStateOptions {
+  /** The hash of the state tree; fixed when the database is created. */
+  readonly hash: HashAlgorithm;
+  /** How many decoded tree nodes to keep in memory. */
+  readonly nodeCacheSize: number;
+}
+
+/** Defaults of {@link WorldStateOptions}. */
+export const defaultWorldStateOptions: WorldStateOptions = { hash: DEFAULT_HASH, nodeCacheSize: 32_768 };
+
+/** How many history entries {@link WorldState#history} returns when no limit is given. */
+export const DEFAULT_HISTORY_LIMIT = 100;
+
+/** The longest state key or contract name, in UTF-8 bytes. */
+export const MAX_STATE_KEY_BYTES = 1024;
+
+const SCHEMA_VERSION = '1';
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Throws BSN_LEDGER_KEY_INVALID unless `value` can name a contract or key in the state. */
+export function assertStateKey(field: 'contract' | 'key', value: unknown): asserts value is string {
+  let problem: string | undefined;
+  if (typeof value !== 'string') problem = 'must be a string';
+  else if (value.length === 0) problem = 'must not be empty';
+  else if (value.includes('\0')) problem = 'must not contain NUL';
+  else if (LONE_SURROGATE.test(value)) problem = 'must be well-formed Unicode (no lone surrogates)';
+  else if (Buffer.byteLength(value, 'utf8') > MAX_STATE_KEY_BYTES) {
+    problem = `must be at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes`;
+  }
+  if (problem) {
+    throw new BsnError('BSN_LEDGER_KEY_INVALID', `state ${field} ${problem}`, {
+      details: { field, ...(typeof value === 'string' ? { bytes: Buffer.byteLength(value, 'utf8') } : {}) },
+    });
+  }
+}
+
+function invalid(message: string, details: Record<string, unknown>): never {
+  throw new BsnError('BSN_INVALID_ARGUMENT', message, { details });
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function parse(text: string | null): JsonValue | null {
+  return text === null ? null : (JSON.parse(text) as JsonValue);
+}
+
+interface RootRow {
+  height: number;
+  root: Buffer;
+  root_version: number | null;
+}
+
+interface PreparedWrite {
+  readonly contract: string;
+  readonly key: string;
+  readonly text: string | null;
+  readonly txId: string;
+  readonly update: TreeUpdate;
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    latest: db.prepare('SELECT height, root, root_version FROM state_roots ORDER BY height DESC LIMIT 1'),
+    rootAt: db.prepare('SELECT height, root, root_version FROM state_roots WHERE height = ?'),
+    insertRoot: db.prepare('INSERT INTO state_roots (height, root, root_version) VALUES (?, ?, ?)'),
+    getNode: db.prepare('SELECT data FROM state_nodes WHERE version = ? AND path = ?').pluck(),
+    putNode: db.prepare('INSERT OR REPLACE INTO state_nodes (version, path, data) VALUES (?, ?, ?)'),
+    getValue: db
+      .prepare(
+        'SELECT value FROM state_values WHERE contract = ? AND key = ? AND height <= ? ORDER BY height DESC LIMIT 1',
+      )
+      .pluck(),
+    putValue: db.prepare(
+      'INSERT INTO state_values (contract, key, height, value, tx_id) VALUES (?, ?, ?, ?, ?)',
+    ),
+    range: db.prepare(
+      'SELECT key, value FROM state_values WHERE contract = ? AND key >= ? AND height <= ? ORDER BY key, height DESC',
+    ),
+    rangeTo: db.prepare(
+      'SELECT key, value FROM state_values WHERE contract = ? AND key >= ? AND key < ? AND height <= ? ' +
+        'ORDER BY key, height DESC',
+    ),
+    history: db.prepare(
+      'SELECT height, tx_id, value FROM state_values WHERE contract = ? AND key = ? AND height < ? ' +
+        'ORDER BY height DESC LIMIT ?',
+    ),
+  };
+}
+
+/** The authenticated, versioned world state of a chain on a better-sqlite3 database. */
+export class WorldState {
+  readonly #db: Database.Database;
+  readonly #alg: HashAlgorithm;
+  readonly #tree: VersionedStateTree;
+  readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #applyTx: (height: number, writes: readonly PreparedWrite[]) => string;
+
+  /** Opens the state in `db`, creating its tables if missing (BSN_LEDGER_STATE_CONFIG if made with another hash). */
+  constructor(db: Database.Database, options: Partial<WorldStateOptions> = {}) {
+    const opts = { ...defaultWorldStateOptions, ...options };
+    assertHashAlgorithm(opts.hash);
+    this.#db = db;
+    this.#alg = opts.hash;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS state_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS state_values (
+        contract TEXT NOT NULL, key TEXT NOT NULL, height INTEGER NOT NULL, value TEXT, tx_id TEXT NOT NULL,
+        PRIMARY KEY (contract, key, height)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS state_nodes (
+        version INTEGER NOT NULL, path BLOB NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (version, path)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, root BLOB NOT NULL, root_version INTEGER);
+    `);
+    this.#checkMeta('hash', opts.hash);
+    this.#checkMeta('schema', SCHEMA_VERSION);
+    this.#stmt = prepareStatements(db);
+    const stmt = this.#stmt;
+    this.#tree = new VersionedStateTree(
+      {
+        getNode: (version, path) => stmt.getNode.get(version, asBuffer(path)) as Buffer | undefined,
+        putNode: (version, path, bytes) => {
+          stmt.putNode.run(version, asBuffer(path), asBuffer(bytes));
+        },
+      },
+      { hash: opts.hash, nodeCacheSize: opts.nodeCacheSize },
+    );
+    // A transaction function: its own transaction when called alone, a savepoint inside the
+    // caller's transaction — so it is atomic either way and commits or rolls back with the block.
+    this.#applyTx = db.transaction((height: number, writes: readonly PreparedWrite[]) => {
+      for (const w of writes) stmt.putValue.run(w.contract, w.key, height, w.text, w.txId);
+      const next = this.#tree.update(
+        this.#treeRoot(this.#latestRow()),
+        height,
+        writes.map((w) => w.update),
+      );
+      stmt.insertRoot.run(height, asBuffer(next.hash), next.version);
+      return toHex(next.hash);
+    });
+  }
+
+  /** The latest height whose state was applied (0 before the first block). */
+  latestHeight(): number {
+    return this.#latestRow()?.height ?? 0;
+  }
+
+  /** The state root at `height` (latest by default); EMPTY_STATE_ROOT at 0; BSN_LEDGER_HEIGHT_UNKNOWN beyond the latest. */
+  root(height?: number): string {
+    const row = this.#rowAt(height);
+    return row ? toHex(row.root) : EMPTY_STATE_ROOT;
+  }
+
+  /** The value of (`contract`, `key`) at `height` (latest by default), or null when absent. */
+  get(contract: string, key: string, height?: number): JsonValue | null {
+    assertStateKey('contract', contract);
+    assertStateKey('key', key);
+    const h = height === undefined ? Number.MAX_SAFE_INTEGER : this.#checkHeight(height);
+    return parse((this.#stmt.getValue.get(contract, key, h) as string | null | undefined) ?? null);
+  }
+
+  /**
+   * Up to `limit` entries of `contract` with `start <= key < end` (no upper bound when `end` is
+   * undefined) at `height` (latest by default), in key order: UTF-8 byte order, SQLite's BINARY
+   * collation.
+   */
+  range(
+    contract: string,
+    start: string,
+    end: string | undefined,
+    limit: number,
+    height?: number,
+  ): StateEntry[] {
+    assertStateKey('contract', contract);
+    if (typeof start !== 'string' || (end !== undefined && typeof end !== 'string')) {
+      invalid('range bounds must be strings', { start: typeof start, end: typeof end });
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      invalid('range limit must be a positive integer', { limit });
+    const h = height === undefined ? Number.MAX_SAFE_INTEGER : this.#checkHeight(height);
+    const rows = (
+      end === undefined
+        ? this.#stmt.range.iterate(contract, start, h)
+        : this.#stmt.rangeTo.iterate(contract, start, end, h)
+    ) as IterableIterator<{ key: string; value: string | null }>;
+    const out: StateEntry[] = [];
+    let previous: string | undefined;
+    // Rows come key by key, newest first: the first row of each key is its value at `h`.
+    for (const row of rows) {
+      if (row.key === previous) continue;
+      previous = row.key;
+      if (row.value === null) continue;
+      out.push({ key: row.key, value: JSON.parse(row.value) as JsonValue });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Applies a block's writes at `height` (which must be the latest height + 1, else
+   * BSN_LEDGER_STATE_HEIGHT), later writes to a key winning, records them in the keys' history
+   * and returns the new state root. Runs inside the caller's transaction when there is one (as a
+   * savepoint), so the state commits or rolls back with the block; alone it is its own transaction.
+   */
+  applyBlock(height: number, writes: ReadonlyArray<WorldStateWrite>): string {
+    const latest = this.latestHeight();
+    if (!Number.isSafeInteger(height) || height !== latest + 1) {
+      throw new BsnError(
+        'BSN_LEDGER_STATE_HEIGHT',
+        `state can only be applied at height ${latest + 1}, not ${height}`,
+        {
+          details: { height, expected: latest + 1 },
+        },
+      );
+    }
+    if (!Array.isArray(writes)) invalid('writes must be an array', {});
+    const byKey = new Map<string, PreparedWrite>();
+    // Validate and hash everything before touching the database.
+    for (const w of writes) {
+      assertStateKey('contract', w.contract);
+      assertStateKey('key', w.key);
+      if (typeof w.txId !== 'string')
+        invalid('a state write needs a txId', { contract: w.contract, key: w.key });
+      const text = w.value === null ? null : canonicalString(w.value);
+      const keyHash = fromHex(stateKeyHash(w.contract, w.key, this.#alg));
+      const id = w.contract + '\0' + w.key;
+      byKey.delete(id); // keep the map in last-write order (not needed for the root, tidy for the rows)
+      byKey.set(id, {
+        contract: w.contract,
+        key: w.key,
+        text,
+        txId: w.txId,
+        update: { keyHash, valueHash: text === null ? null : hash(utf8(text), this.#alg) },
+      });
+    }
+    return this.#applyTx(height, [...byKey.values()]);
+  }
+
+  /** The value of (`contract`, `key`) at `height` (latest by default) with its membership or non-membership proof. */
+  prove(contract: string, key: string, height?: number): StateProofResult {
+    assertStateKey('contract', contract);
+    assertStateKey('key', key);
+    const row = this.#rowAt(height);
+    const h = row?.height ?? 0;
+    const proof = this.#tree.prove(this.#treeRoot(row), fromHex(stateKeyHash(contract, key, this.#alg)));
+    return {
+      height: h,
+      root: row ? toHex(row.root) : EMPTY_STATE_ROOT,
+      value: parse((this.#stmt.getValue.get(contract, key, h) as string | null | undefined) ?? null),
+      proof,
+    };
+  }
+
+  /** The writes to (`contract`, `key`), newest first: which transaction wrote what at which height. */
+  history(contract: string, key: string, options: StateHistoryOptions = {}): StateHistoryEntry[] {
+    assertStateKey('contract', contract);
+    assertStateKey('key', key);
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      invalid('history limit must be a positive integer', { limit });
+    const before = options.beforeHeight ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(before) || before < 0) {
+      invalid('beforeHeight must be a non-negative integer', { beforeHeight: before });
+    }
+    const rows = this.#stmt.history.all(contract, key, before, limit) as Array<{
+      height: number;
+      tx_id: string;
+      value: string | null;
+    }>;
+    return rows.map((r) => ({
+      height: r.height,
+      txId: r.tx_id,
+      value: parse(r.value),
+      deleted: r.value === null,
+    }));
+  }
+
+  #checkMeta(name: string, expected: string): void {
+    const found = this.#db.prepare('SELECT value FROM state_meta WHERE name = ?').pluck().get(name) as
+      | string
+      | undefined;
+    if (found === undefined) {
+      this.#db.prepare('INSERT INTO state_meta (name, value) VALUES (?, ?)').run(name, expected);
+    } else if (found !== expected) {
+      throw new BsnError(
+        'BSN_LEDGER_STATE_CONFIG',
+        `the state database has ${name} "${found}", not "${expected}"`,
+        {
+          details: { name, found, expected },
+        },
+      );
+    }
+  }
+
+  #latestRow(): RootRow | undefined {
+    return this.#stmt.latest.get() as RootRow | undefined;
+  }
+
+  /** The root row at `height` (latest by default); undefined at height 0 / before the first block. */
+  #rowAt(height: number | undefined): RootRow | undefined {
+    if (height === undefined) return this.#latestRow();
+    if (!Number.isSafeInteger(height) || height < 0)
+      invalid('height must be a non-negative integer', { height });
+    if (height === 0) return undefined;
+    const row = this.#stmt.rootAt.get(height) as RootRow | undefined;
+    if (!row) {
+      throw new BsnError('BSN_LEDGER_HEIGHT_UNKNOWN', `no state at height ${height}`, {
+        details: { height, latest: this.latestHeight() },
+      });
+    }
+    return row;
+  }
+
+  #checkHeight(height: number): number {
+    this.#rowAt(height);
+    return height;
+  }
+
+  #treeRoot(row: RootRow | undefined): TreeRoot {
+    if (!row) return EMPTY_TREE_ROOT;
+    return { hash: new Uint8Array(row.root), version: row.root_version };
+  }
+}
