@@ -31,7 +31,10 @@ export interface ContractContext {
 }
 
 /** A native contract: an object whose own function-valued properties are its methods. */
-export type NativeContract = Record<string, (ctx: ContractContext, ...args: JsonValue[]) => JsonValue | undefined>;
+export type NativeContract = Record<
+  string,
+  (ctx: ContractContext, ...args: JsonValue[]) => JsonValue | undefined
+>;
 
 /** Error a contract throws to fail a transaction with its own code (`BSN_CONTRACT_…` or a contract-chosen code). */
 export class ContractError extends BsnError {
@@ -105,7 +108,8 @@ export class NativeRuntime implements ContractRuntime {
           const result = contract[call.method]!(contextFor(call, host), ...call.args);
           return { ok: true, result: result === undefined ? null : result, gasUsed: NATIVE_CALL_GAS };
         } catch (err) {
-          if (err instanceof BsnError) return { ok: false, code: err.code, message: err.message, gasUsed: NATIVE_CALL_GAS };
+          if (err instanceof BsnError)
+            return { ok: false, code: err.code, message: err.message, gasUsed: NATIVE_CALL_GAS };
           throw err; // a bug in trusted code: let the node see it rather than record it in a receipt
         }
       },

@@ -125,7 +125,7 @@ export function makeBlock(
     height: (prev?.height ?? 0) + 1,
     prevHash: prev?.blockHash ?? ZERO_HASH,
     txRoot: transactionsRoot(txs),
-    time: opts.time ?? (prev?.time ?? T0) + 1000,
+    time: opts.time ?? Math.max(prev?.time ?? 0, T0) + 1000,
     orderer: orderer.id,
   };
   return { header, signature: signBlockHeader(header, orderer.keys.privateKeyPem), txs };

@@ -1,0 +1,246 @@
+/**
+ * Executes an ordered block: for each transaction in order, re-checks the envelope against the
+ * block time (schema, chain, size, expiry, certificate, signature, duplicate txId), then calls
+ * the contract through its runtime on a layered host, and produces one receipt per transaction.
+ *
+ * Deterministic by construction: everything read comes from the block, the committed state and
+ * the chain's configuration (limits, contract resolver, certificate verifier at block time);
+ * there is no clock, no randomness, no I/O here. Nothing a contract or runtime does can throw out
+ * of {@link executeBlock}: every failure becomes a failed receipt with its own code.
+ */
+import {
+  type Block,
+  BsnError,
+  type ContractEvent,
+  canonicalString,
+  type HashAlgorithm,
+  type JsonValue,
+  type Receipt,
+} from '@bsn/core';
+import type { CertificateVerifier, PublicKeyCache } from './certificates.js';
+import {
+  checkExpiry,
+  checkSigner,
+  type EnvelopeFailure,
+  parseEnvelope,
+  type VerifiedSignatures,
+} from './envelope.js';
+import { BlockOverlay, type CallHost, type StateReader, type StateWrite } from './execution-host.js';
+import type { ChainLimits } from './limits.js';
+import type { Caller, ContractCode, ContractInstance, ContractRuntime, InvocationResult } from './runtime.js';
+
+/** Which code runs as contract `name` at block `height` (undefined: no such contract there). */
+export type ContractResolver = (name: string, height: number) => ContractCode | undefined;
+
+/** What the executor needs besides the block. */
+export interface BlockExecutorModules {
+  readonly chain: string;
+  readonly hash: HashAlgorithm;
+  readonly limits: ChainLimits;
+  readonly runtimes: ReadonlyMap<string, ContractRuntime>;
+  readonly contracts: ContractResolver;
+  readonly certificates: CertificateVerifier;
+  readonly state: StateReader;
+  /** True when a transaction with this id was executed in an earlier block of the chain. */
+  isCommitted(txId: string): boolean;
+  readonly keys: PublicKeyCache;
+  readonly signatures: VerifiedSignatures;
+}
+
+/** One executed transaction: its receipt and whether its envelope was accepted (its txId is then taken). */
+export interface ExecutedTransaction {
+  readonly receipt: Receipt;
+  /** False when the envelope itself was refused (bad signature, expired, duplicate…): the txId stays free. */
+  readonly accepted: boolean;
+  readonly expires: number;
+}
+
+/** The outcome of a block: receipts in order and the state writes of its successful transactions. */
+export interface BlockExecution {
+  readonly txIds: readonly string[];
+  readonly results: readonly ExecutedTransaction[];
+  readonly writes: readonly StateWrite[];
+}
+
+const MAX_ERROR_MESSAGE = 1024;
+
+function failed(txId: string, code: string, message: string, gasUsed = 0): Receipt {
+  const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
+  return { txId, status: 'failed', error: { code, message: text }, events: [], gasUsed };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A prepared contract of the block, or why it cannot run. */
+type Loaded = { readonly instance: ContractInstance } | { readonly code: string; readonly message: string };
+
+/**
+ * Runs `block` (whose txIds the caller has computed while checking `txRoot`) against committed
+ * state. Instances are opened per (block, contract) and disposed before returning.
+ */
+export function executeBlock(
+  block: Block,
+  txIds: readonly string[],
+  modules: BlockExecutorModules,
+): BlockExecution {
+  const { header } = block;
+  const overlay = new BlockOverlay(modules.state);
+  const instances = new Map<string, Loaded>();
+  const seen = new Set<string>();
+  const results: ExecutedTransaction[] = [];
+  try {
+    block.txs.forEach((tx, index) => {
+      results.push(executeOne(tx, index));
+    });
+  } finally {
+    for (const loaded of instances.values()) {
+      if ('instance' in loaded) {
+        try {
+          loaded.instance.dispose();
+        } catch {
+          // a runtime failing to free an instance must not fail the block: nothing of it is observable
+        }
+      }
+    }
+  }
+  return { txIds, results, writes: overlay.writes() };
+
+  function executeOne(tx: unknown, index: number): ExecutedTransaction {
+    const txId = txIds[index] as string;
+    const refused = (f: EnvelopeFailure | { code: string; message: string }): ExecutedTransaction => ({
+      receipt: failed(txId, f.code, f.message),
+      accepted: false,
+      expires: 0,
+    });
+    const env = parseEnvelope(tx, modules.limits, modules.hash);
+    if (!env.ok) return refused(env);
+    const { payload } = env.tx;
+    if (payload.chain !== modules.chain) {
+      return refused({ code: 'BSN_TX_WRONG_CHAIN', message: `transaction is for chain "${payload.chain}"` });
+    }
+    const expiry = checkExpiry(payload.expires, header.time, modules.limits);
+    if (expiry) return refused(expiry);
+    const signer = checkSigner(env, header.time, modules);
+    if (!signer.ok) return refused(signer);
+    if (seen.has(txId) || modules.isCommitted(txId)) {
+      return refused({
+        code: 'BSN_TX_DUPLICATE',
+        message: seen.has(txId)
+          ? 'transaction appears earlier in this block'
+          : 'transaction is already on the chain',
+      });
+    }
+    seen.add(txId);
+    const receipt = invoke(txId, index, payload.contract, payload.method, payload.args, signer.caller);
+    return { receipt, accepted: true, expires: payload.expires };
+  }
+
+  function load(name: string): Loaded | undefined {
+    const cached = instances.get(name);
+    if (cached) return cached;
+    const code = modules.contracts(name, header.height);
+    if (code === undefined) return undefined;
+    let loaded: Loaded;
+    const runtime = modules.runtimes.get(code.runtime);
+    if (!runtime) {
+      loaded = { code: 'BSN_LEDGER_RUNTIME_UNKNOWN', message: `runtime "${code.runtime}" is not available` };
+    } else {
+      try {
+        loaded = { instance: runtime.instantiate(code) };
+      } catch (err) {
+        loaded =
+          err instanceof BsnError
+            ? { code: err.code, message: err.message }
+            : {
+                code: 'BSN_INTERNAL',
+                message: `runtime "${code.runtime}" failed to load "${name}": ${messageOf(err)}`,
+              };
+      }
+    }
+    instances.set(name, loaded);
+    return loaded;
+  }
+
+  function invoke(
+    txId: string,
+    index: number,
+    contract: string,
+    method: string,
+    args: readonly JsonValue[],
+    caller: Caller,
+  ): Receipt {
+    const loaded = load(contract);
+    if (loaded === undefined) {
+      return failed(
+        txId,
+        'BSN_TX_UNKNOWN_CONTRACT',
+        `contract "${contract}" is not deployed at height ${header.height}`,
+      );
+    }
+    if (!('instance' in loaded)) return failed(txId, loaded.code, loaded.message);
+    const { instance } = loaded;
+    if (method.startsWith('_') || !instance.methods.includes(method)) {
+      return failed(txId, 'BSN_TX_UNKNOWN_METHOD', `contract "${contract}" has no public method "${method}"`);
+    }
+    const host = overlay.host(contract, modules.limits, false);
+    let result: InvocationResult;
+    try {
+      result = instance.invoke(
+        {
+          method,
+          args,
+          caller,
+          tx: { id: txId, chain: modules.chain, height: header.height, time: header.time, index },
+          gasLimit: modules.limits.gasLimit,
+          readOnly: false,
+        },
+        host,
+      );
+    } catch (err) {
+      // A runtime must return failures, not throw them: this is a bug. Drop the instance (every
+      // node does the same, so later calls stay deterministic) and fail only this transaction.
+      try {
+        instance.dispose();
+      } catch {
+        // already broken
+      }
+      instances.delete(contract);
+      return failed(
+        txId,
+        'BSN_INTERNAL',
+        `runtime failed while executing ${contract}.${method}: ${messageOf(err)}`,
+      );
+    }
+    return settle(txId, contract, host, result);
+  }
+
+  function settle(txId: string, contract: string, host: CallHost, result: InvocationResult): Receipt {
+    const gasUsed = Number.isSafeInteger(result.gasUsed) && result.gasUsed >= 0 ? result.gasUsed : 0;
+    if (!result.ok) return failed(txId, String(result.code), String(result.message), gasUsed);
+    let resultText: string;
+    try {
+      resultText = canonicalString(result.result === undefined ? null : result.result);
+    } catch (err) {
+      return failed(
+        txId,
+        'BSN_LEDGER_RESULT_INVALID',
+        `result of ${contract} is not JSON: ${messageOf(err)}`,
+        gasUsed,
+      );
+    }
+    const size = Buffer.byteLength(resultText);
+    if (size > modules.limits.maxResultBytes) {
+      return failed(
+        txId,
+        'BSN_LEDGER_RESULT_TOO_LARGE',
+        `result is ${size} bytes, at most ${modules.limits.maxResultBytes} allowed`,
+        gasUsed,
+      );
+    }
+    overlay.commit(host, txId);
+    const events: ContractEvent[] = host.events;
+    return { txId, status: 'ok', result: JSON.parse(resultText) as JsonValue, events, gasUsed };
+  }
+}
