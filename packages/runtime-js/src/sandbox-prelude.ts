@@ -1,0 +1,257 @@
+/**
+ * The JavaScript that runs inside every sandbox before the contract: it removes the APIs that
+ * would make execution non-deterministic, builds the `ctx` a method receives, checks that what
+ * crosses to the host is JSON data, and turns a method's outcome into one string for the host.
+ *
+ * It captures the built-ins it relies on before the contract runs, so a contract that replaces
+ * `JSON.parse` or `Array.isArray` changes only its own behaviour, never the checks made for it.
+ * Nothing here is trusted for consensus limits: sizes, gas and read-only rules are enforced on
+ * the host side again; this code exists to give contracts clear errors close to their cause.
+ */
+
+/** The global the host installs with its functions before {@link SANDBOX_PRELUDE} runs (the prelude deletes it). */
+export const HOST_GLOBAL = '__bsnHost';
+
+/** APIs a contract may not reach at all: any access (even `typeof`) fails the call with BSN_CONTRACT_FORBIDDEN_API. */
+export const FORBIDDEN_GLOBALS: readonly string[] = [
+  'Date',
+  'require',
+  'process',
+  'fetch',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'clearImmediate',
+  'XMLHttpRequest',
+  'WebSocket',
+  'performance',
+  'crypto',
+  'WeakRef',
+  'FinalizationRegistry',
+  'SharedArrayBuffer',
+  'Atomics',
+];
+
+/**
+ * Evaluated as global code; leaves `__bsnInvoke`, `__bsnTake` and `__bsnBind` behind as
+ * non-enumerable globals. Outcomes are strings: `R<json>` for a result, `E<json [code, message]>`
+ * for a failure, `A` when the method returned a promise (then the host runs the pending jobs and
+ * asks `__bsnTake`, which answers an outcome or `P` while still pending).
+ */
+export const SANDBOX_PRELUDE = `
+(function (host, forbiddenGlobals) {
+  'use strict';
+  var g = globalThis;
+  var JSONparse = JSON.parse, JSONstringify = JSON.stringify;
+  var isArray = Array.isArray, getProto = Object.getPrototypeOf, objectProto = Object.prototype;
+  var ownKeys = Object.keys, ownNames = Object.getOwnPropertyNames, ownDesc = Object.getOwnPropertyDescriptor;
+  var define = Object.defineProperty, freeze = Object.freeze, isFiniteNumber = Number.isFinite;
+  var PromiseCtor = Promise, promiseThen = Promise.prototype.then, call = Function.prototype.call;
+  var apply = Reflect.apply, SetCtor = Set, WeakSetCtor = WeakSet, StringCtor = String;
+  var CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
+  var MAX_MESSAGE = 1024;
+  var ownErrors = new WeakSetCtor();
+
+  function codedError(code, message) {
+    var e = new Error(message);
+    e.name = 'BsnRuntimeError';
+    e.code = code;
+    ownErrors.add(e);
+    return e;
+  }
+
+  function forbidden(name) { host.forbidden(name); throw codedError('BSN_CONTRACT_FORBIDDEN_API', name + ' is not available to contracts'); }
+  function stub(name) { return function () { return forbidden(name); }; }
+
+  // Absent names would only give a ReferenceError; throwing accessors name the API instead.
+  for (var i = 0; i < forbiddenGlobals.length; i++) {
+    (function (name) {
+      define(g, name, { get: function () { return forbidden(name); }, set: function () { return forbidden(name); }, configurable: false, enumerable: false });
+    })(forbiddenGlobals[i]);
+  }
+  define(Math, 'random', { value: stub('Math.random'), writable: false, configurable: false });
+  define(g, 'eval', { value: stub('eval'), writable: false, configurable: false });
+  // The Function constructors compile new code from strings; keep their prototypes so instanceof works.
+  var fnProtos = [
+    [Function.prototype, 'Function'],
+    [getProto(function* () {}), 'GeneratorFunction'],
+    [getProto(async function () {}), 'AsyncFunction'],
+    [getProto(async function* () {}), 'AsyncGeneratorFunction'],
+  ];
+  for (var j = 0; j < fnProtos.length; j++) {
+    var replacement = stub(fnProtos[j][1]);
+    define(replacement, 'prototype', { value: fnProtos[j][0], writable: false });
+    define(fnProtos[j][0], 'constructor', { value: replacement, writable: false, configurable: false });
+    if (fnProtos[j][1] === 'Function') define(g, 'Function', { value: replacement, writable: false, configurable: false });
+  }
+  var noop = function () {};
+  define(g, 'console', { value: freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop }), writable: false, configurable: false });
+
+  function toJson(value, code, what) {
+    var seen = new SetCtor();
+    function check(v, path) {
+      if (v === null) return;
+      var t = typeof v;
+      if (t === 'boolean' || t === 'string') return;
+      if (t === 'number') {
+        if (!isFiniteNumber(v)) throw codedError(code, what + ' is not JSON data: ' + StringCtor(v) + ' at ' + path);
+        return;
+      }
+      if (t !== 'object') throw codedError(code, what + ' is not JSON data: a ' + t + ' at ' + path);
+      if (seen.has(v)) throw codedError(code, what + ' is not JSON data: a cycle at ' + path);
+      seen.add(v);
+      if (isArray(v)) {
+        for (var k = 0; k < v.length; k++) {
+          if (v[k] === undefined) throw codedError(code, what + ' is not JSON data: undefined at ' + path + '[' + k + ']');
+          check(v[k], path + '[' + k + ']');
+        }
+      } else {
+        var proto = getProto(v);
+        if (proto !== objectProto && proto !== null) throw codedError(code, what + ' is not JSON data: a class instance at ' + path);
+        var keys = ownKeys(v);
+        for (var n = 0; n < keys.length; n++) {
+          var item = v[keys[n]];
+          if (item !== undefined) check(item, path + '.' + keys[n]);
+        }
+      }
+      seen.delete(v);
+    }
+    check(value, '$');
+    return JSONstringify(value);
+  }
+
+  function deepFreeze(v) {
+    if (v !== null && typeof v === 'object') {
+      var keys = ownKeys(v);
+      for (var n = 0; n < keys.length; n++) deepFreeze(v[keys[n]]);
+      freeze(v);
+    }
+    return v;
+  }
+
+  // Strings cross to the host JSON-encoded: the boundary passes C strings, which would end at a U+0000.
+  function requireKey(key, what) {
+    if (typeof key !== 'string') throw codedError('BSN_CONTRACT_INVALID_VALUE', what + ' must be a string, got ' + (key === null ? 'null' : typeof key));
+    return JSONstringify(key);
+  }
+
+  var state = freeze({
+    get: function get(key) {
+      var json = host.get(requireKey(key, 'ctx.state.get: key'));
+      return json === null ? null : JSONparse(json);
+    },
+    put: function put(key, value) {
+      var k = requireKey(key, 'ctx.state.put: key');
+      if (value === undefined) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value is undefined (use ctx.state.del to delete)');
+      host.put(k, toJson(value, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value'));
+    },
+    del: function del(key) { host.del(requireKey(key, 'ctx.state.del: key')); },
+    range: function range(start, end, limit) {
+      var s = requireKey(start, 'ctx.state.range: start');
+      var e = end === undefined || end === null ? undefined : requireKey(end, 'ctx.state.range: end');
+      if (limit !== undefined && (typeof limit !== 'number' || !(limit >= 1) || limit % 1 !== 0)) {
+        throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.range: limit must be a positive integer');
+      }
+      return JSONparse(host.range(s, e, limit));
+    },
+  });
+
+  function emit(name, data) {
+    if (typeof name !== 'string' || name.length === 0) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: name must be a non-empty string');
+    host.emit(JSONstringify(name), toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data'));
+  }
+
+  function messageOf(e) {
+    var m;
+    try {
+      m = e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : StringCtor(e);
+    } catch (_) {
+      m = 'a value that cannot be shown';
+    }
+    return m.length > MAX_MESSAGE ? m.slice(0, MAX_MESSAGE) + '…' : m;
+  }
+
+  function failure(e) {
+    var code = 'BSN_CONTRACT_THREW';
+    var message = messageOf(e);
+    if (e !== null && typeof e === 'object') {
+      if (ownErrors.has(e)) code = e.code;
+      else if (e.name === 'InternalError' && message === 'out of memory') code = 'BSN_CONTRACT_OUT_OF_MEMORY';
+      else if (e.name === 'InternalError' && message === 'stack overflow') code = 'BSN_CONTRACT_STACK_OVERFLOW';
+      else if (e.name === 'ContractError') {
+        var c = e.code;
+        if (typeof c === 'string' && CODE.test(c) && c.slice(0, 4) !== 'BSN_') code = c;
+        else message = 'ContractError with invalid code ' + JSONstringify(StringCtor(c)) + ' (codes match /^[A-Z][A-Z0-9_]{2,63}$/ and must not start with BSN_): ' + message;
+      }
+    } else if (e === null) {
+      code = 'BSN_CONTRACT_OUT_OF_MEMORY';
+      message = 'out of memory';
+    }
+    return 'E' + JSONstringify([code, message]);
+  }
+
+  function success(result) {
+    try {
+      return 'R' + toJson(result === undefined ? null : result, 'BSN_CONTRACT_INVALID_RESULT', 'the result');
+    } catch (e) {
+      return failure(e);
+    }
+  }
+
+  var target = null;
+  var methods = null;
+  var settled = 'P';
+
+  function bind(contract) {
+    if (target !== null) throw codedError('BSN_CONTRACT_FORBIDDEN_API', '__bsnBind is internal to the runtime');
+    if (contract === null || typeof contract !== 'object') {
+      throw codedError('BSN_CONTRACT_LOAD_FAILED', typeof contract === 'function'
+        ? 'the default export is a function or class; export an object or an instance (export default new MyContract())'
+        : 'the module has no default export object (export default { method(ctx, ...args) {…} })');
+    }
+    var found = Object.create(null);
+    var names = [];
+    for (var o = contract; o !== null && o !== objectProto; o = getProto(o)) {
+      var own = ownNames(o);
+      for (var n = 0; n < own.length; n++) {
+        var name = own[n];
+        if (name === 'constructor' || name.charAt(0) === '_' || name in found) continue;
+        var d = ownDesc(o, name);
+        if (d && typeof d.value === 'function') { found[name] = d.value; names.push(name); }
+      }
+    }
+    if (names.length === 0) throw codedError('BSN_CONTRACT_LOAD_FAILED', 'the default export has no public methods');
+    names.sort();
+    target = contract;
+    methods = found;
+    return JSONstringify(names);
+  }
+
+  function invoke(method, argsJson, callerJson, txJson) {
+    var fn = methods[method];
+    var args = JSONparse(argsJson);
+    var ctx = freeze({ state: state, emit: emit, caller: deepFreeze(JSONparse(callerJson)), tx: deepFreeze(JSONparse(txJson)) });
+    var result;
+    try {
+      result = apply(fn, target, [ctx].concat(args));
+    } catch (e) {
+      return failure(e);
+    }
+    if (result !== null && typeof result === 'object' && result instanceof PromiseCtor) {
+      settled = 'P';
+      apply(promiseThen, result, [function (v) { settled = success(v); }, function (e) { settled = failure(e); }]);
+      return 'A';
+    }
+    return success(result);
+  }
+
+  function take() { var s = settled; settled = 'P'; return s; }
+
+  define(g, '__bsnBind', { value: bind });
+  define(g, '__bsnInvoke', { value: invoke });
+  define(g, '__bsnTake', { value: take });
+})(globalThis.${HOST_GLOBAL}, ${JSON.stringify(FORBIDDEN_GLOBALS)});
+delete globalThis.${HOST_GLOBAL};
+`;

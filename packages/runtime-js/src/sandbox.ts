@@ -1,0 +1,492 @@
+/**
+ * One sandbox: a QuickJS runtime and context in their own WebAssembly instance, with the
+ * contract module evaluated once, ready to run calls one after another (the calls of one block).
+ *
+ * Metering. QuickJS calls the interrupt handler once every ~10,000 interpreter polls (loop
+ * iterations and function calls); the count of those ticks for the same code and the same
+ * inputs is the same on every machine, so `ticks · gasPerTick` plus a price per host call and per
+ * byte crossing the boundary is a deterministic gas figure. When a call reaches its limit the
+ * handler interrupts QuickJS, which throws an error the contract cannot catch.
+ *
+ * Failures the host detects (out of gas, a forbidden API, a host limit, a write in a read-only
+ * call) are "sticky": once recorded they decide the call's outcome, even if the contract catches
+ * the error it was given, and the next tick interrupts it.
+ */
+import { BsnError, canonicalString, type JsonValue } from '@bsn/core';
+import type { HostApi, Invocation, InvocationResult } from '@bsn/ledger';
+import {
+  DefaultIntrinsics,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import type { RuntimeJsErrorCode } from './errors.js';
+import { type JsRuntimeOptions, SANDBOX_BASE_MEMORY_BYTES } from './options.js';
+import type { QuickJSEngine } from './quickjs-engine.js';
+import { HOST_GLOBAL, SANDBOX_PRELUDE } from './sandbox-prelude.js';
+
+/** Codes after which the sandbox is thrown away: its heap or stack may be left in a state no other node shares. */
+const ABNORMAL: ReadonlySet<string> = new Set<RuntimeJsErrorCode>([
+  'BSN_CONTRACT_OUT_OF_GAS',
+  'BSN_CONTRACT_OUT_OF_MEMORY',
+  'BSN_CONTRACT_STACK_OVERFLOW',
+]);
+
+/** True when a failed call leaves the sandbox unfit for further calls. */
+export function isAbnormalFailure(result: InvocationResult): boolean {
+  return !result.ok && ABNORMAL.has(result.code);
+}
+
+type Outcome = { ok: true; result: JsonValue } | { ok: false; failure: Failure };
+
+interface Failure {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Thrown by host functions to unwind into the sandbox after a sticky failure was recorded. */
+class StickyFailure extends Error {}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** A loaded contract in its own QuickJS instance. Not reentrant: one call at a time. */
+export class Sandbox {
+  /** The contract's public method names, sorted. */
+  readonly methods: readonly string[];
+  readonly #opts: JsRuntimeOptions;
+  readonly #module: QuickJSWASMModule;
+  readonly #runtime: QuickJSRuntime;
+  readonly #context: QuickJSContext;
+  readonly #invokeFn: QuickJSHandle;
+  readonly #takeFn: QuickJSHandle;
+  // Per-call metering and host state, reset by each call.
+  #ticks = 0;
+  #hostGas = 0;
+  #gasLimit = 0;
+  #failure: Failure | undefined;
+  #crash: unknown;
+  #host: HostApi | undefined;
+  #readOnly = false;
+
+  /** Instantiates QuickJS, installs the prelude and evaluates `code`; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
+  constructor(engine: QuickJSEngine, code: string, opts: JsRuntimeOptions) {
+    this.#opts = opts;
+    this.#module = engine.instantiate(opts.memoryLimitBytes + SANDBOX_BASE_MEMORY_BYTES);
+    this.#runtime = this.#module.newRuntime();
+    this.#runtime.setMemoryLimit(opts.memoryLimitBytes);
+    this.#runtime.setMaxStackSize(opts.maxStackBytes);
+    this.#runtime.setInterruptHandler(() => this.#onTick());
+    this.#context = this.#runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false } });
+    try {
+      this.#installHost();
+      this.#gasLimit = opts.loadGasLimit;
+      this.#expectOk(
+        this.#context.evalCode(SANDBOX_PRELUDE, 'bsn-prelude.js', { type: 'global', strict: true }),
+        'prelude',
+      ).dispose();
+      this.#invokeFn = this.#global('__bsnInvoke');
+      this.#takeFn = this.#global('__bsnTake');
+      this.methods = this.#load(code);
+    } catch (err) {
+      this.dispose();
+      if (err instanceof BsnError) throw err;
+      throw new BsnError('BSN_CONTRACT_LOAD_FAILED', `the contract could not be loaded: ${String(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  #global(name: string): QuickJSHandle {
+    return this.#context.getProp(this.#context.global, name);
+  }
+
+  #expectOk(result: ReturnType<QuickJSContext['evalCode']>, what: string): QuickJSHandle {
+    if (result.error) {
+      const failure = this.#failure ?? this.#classify(result.error);
+      result.error.dispose();
+      throw new BsnError(
+        'BSN_CONTRACT_LOAD_FAILED',
+        `the contract ${what} failed to evaluate: ${failure.code}: ${failure.message}`,
+        {
+          details: { cause: failure.code },
+        },
+      );
+    }
+    return result.value;
+  }
+
+  #load(code: string): string[] {
+    const ctx = this.#context;
+    let ns = this.#expectOk(ctx.evalCode(code, 'contract.js', { type: 'module', strict: true }), 'module');
+    const state = ctx.getPromiseState(ns);
+    if (state.type === 'pending') {
+      this.#runtime.executePendingJobs(-1);
+    }
+    const settled = ctx.getPromiseState(ns);
+    if (settled.type !== 'fulfilled') {
+      ns.dispose();
+      const reason =
+        settled.type === 'rejected'
+          ? this.#classify(settled.error)
+          : { code: 'BSN_CONTRACT_ASYNC_UNSETTLED', message: 'top-level await never settled' };
+      throw new BsnError(
+        'BSN_CONTRACT_LOAD_FAILED',
+        `the contract module failed to evaluate: ${reason.code}: ${reason.message}`,
+      );
+    }
+    if (!settled.notAPromise) {
+      ns.dispose();
+      ns = settled.value;
+    }
+    const exported = ctx.getProp(ns, 'default');
+    ns.dispose();
+    const bind = this.#global('__bsnBind');
+    const bound = ctx.callFunction(bind, ctx.undefined, exported);
+    bind.dispose();
+    exported.dispose();
+    const names = this.#expectOk(bound, 'default export');
+    const json = ctx.getString(names);
+    names.dispose();
+    return JSON.parse(json) as string[];
+  }
+
+  #onTick(): boolean {
+    this.#ticks++;
+    if (this.#failure) return true;
+    if (this.#gasSoFar() > this.#gasLimit) {
+      this.#failure = {
+        code: 'BSN_CONTRACT_OUT_OF_GAS',
+        message: `the call used more than its gas limit of ${this.#gasLimit}`,
+      };
+      return true;
+    }
+    return false;
+  }
+
+  #gasSoFar(): number {
+    return this.#ticks * this.#opts.gasPerTick + this.#hostGas;
+  }
+
+  /** Records a sticky failure and unwinds the host function that detected it. */
+  #fail(code: RuntimeJsErrorCode | string, message: string): never {
+    this.#failure ??= { code, message };
+    throw new StickyFailure(message);
+  }
+
+  #charge(bytes: number): void {
+    this.#hostGas += this.#opts.hostCallGas + bytes * this.#opts.hostByteGas;
+    if (this.#gasSoFar() > this.#gasLimit) {
+      this.#fail('BSN_CONTRACT_OUT_OF_GAS', `the call used more than its gas limit of ${this.#gasLimit}`);
+    }
+  }
+
+  #requireHost(write: boolean, what: string): HostApi {
+    if (write && this.#readOnly)
+      this.#fail('BSN_CONTRACT_READ_ONLY', `${what} is not allowed in a read-only call`);
+    if (!this.#host)
+      this.#fail('BSN_CONTRACT_FORBIDDEN_API', `${what} is only available while a method runs`);
+    return this.#host;
+  }
+
+  #parseValue(json: string, limit: number, code: RuntimeJsErrorCode, what: string): JsonValue {
+    // The prelude already checked the value is JSON data; re-encode canonically to measure it as the ledger will.
+    let canonical: string;
+    let value: JsonValue;
+    try {
+      value = JSON.parse(json) as JsonValue;
+      canonical = canonicalString(value);
+    } catch {
+      return this.#fail('BSN_CONTRACT_INVALID_VALUE', `${what} is not JSON data`);
+    }
+    const size = byteLength(canonical);
+    if (size > limit) this.#fail(code, `${what} is ${size} bytes, more than the limit of ${limit}`);
+    return value;
+  }
+
+  #installHost(): void {
+    const ctx = this.#context;
+    const host = ctx.newObject();
+    const str = (h: QuickJSHandle | undefined): string => (h === undefined ? '' : ctx.getString(h));
+    // Keys and names arrive JSON-encoded (see the prelude): C strings would end at a U+0000.
+    const text = (h: QuickJSHandle | undefined): string => {
+      const decoded: unknown = JSON.parse(str(h));
+      if (typeof decoded !== 'string')
+        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
+      return decoded;
+    };
+    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+      const f = ctx.newFunction(name, (...args) => {
+        try {
+          return impl(...args);
+        } catch (err) {
+          if (err instanceof StickyFailure) throw err;
+          if (err instanceof BsnError) {
+            // A host limit (key size, write count, …): the call fails with the host's code.
+            this.#failure ??= { code: err.code, message: err.message };
+            throw new StickyFailure(err.message);
+          }
+          // A fault of the node itself, not of the contract: stop the call and let invoke rethrow it.
+          this.#crash ??= err;
+          this.#failure ??= { code: 'BSN_INTERNAL', message: 'host failure' };
+          throw new StickyFailure('host failure');
+        }
+      });
+      ctx.setProp(host, name, f);
+      f.dispose();
+    };
+    fn('get', (k) => {
+      const key = text(k);
+      this.#charge(byteLength(key));
+      const value = this.#requireHost(false, 'ctx.state.get').get(key);
+      if (value === null) return ctx.null;
+      const json = canonicalString(value);
+      this.#charge(byteLength(json));
+      return ctx.newString(json);
+    });
+    fn('put', (k, v) => {
+      const key = text(k);
+      const json = str(v);
+      this.#charge(byteLength(key) + byteLength(json));
+      const host = this.#requireHost(true, 'ctx.state.put');
+      host.put(
+        key,
+        this.#parseValue(
+          json,
+          this.#opts.maxValueBytes,
+          'BSN_CONTRACT_VALUE_TOO_LARGE',
+          `the value of "${key.slice(0, 64)}"`,
+        ),
+      );
+      return undefined;
+    });
+    fn('del', (k) => {
+      const key = text(k);
+      this.#charge(byteLength(key));
+      this.#requireHost(true, 'ctx.state.del').del(key);
+      return undefined;
+    });
+    fn('range', (s, e, l) => {
+      const start = text(s);
+      const end = e === undefined || ctx.typeof(e) === 'undefined' ? undefined : text(e);
+      const limit =
+        l === undefined || ctx.typeof(l) === 'undefined' ? this.#opts.defaultRangeLimit : ctx.getNumber(l);
+      this.#charge(byteLength(start) + (end === undefined ? 0 : byteLength(end)));
+      if (limit > this.#opts.maxRangeLimit) {
+        this.#fail(
+          'BSN_CONTRACT_INVALID_VALUE',
+          `ctx.state.range: limit ${limit} is more than the maximum of ${this.#opts.maxRangeLimit}`,
+        );
+      }
+      const entries = this.#requireHost(false, 'ctx.state.range').range(start, end, limit);
+      const json = canonicalString(entries);
+      this.#charge(byteLength(json));
+      return ctx.newString(json);
+    });
+    fn('emit', (n, d) => {
+      const name = text(n);
+      const json = str(d);
+      this.#charge(byteLength(name) + byteLength(json));
+      const host = this.#requireHost(true, 'ctx.emit');
+      host.emit(
+        name,
+        this.#parseValue(
+          json,
+          this.#opts.maxEventBytes,
+          'BSN_CONTRACT_EVENT_TOO_LARGE',
+          `the data of event "${name.slice(0, 64)}"`,
+        ),
+      );
+      return undefined;
+    });
+    fn('forbidden', (n) =>
+      this.#fail(
+        'BSN_CONTRACT_FORBIDDEN_API',
+        `${str(n)} is not available to contracts: execution must be deterministic and free of I/O`,
+      ),
+    );
+    ctx.setProp(ctx.global, HOST_GLOBAL, host);
+    host.dispose();
+  }
+
+  /** Maps an exception that escaped to the host to a failure. */
+  #classify(error: QuickJSHandle): Failure {
+    const dumped: unknown = this.#context.dump(error);
+    if (dumped === null || dumped === undefined)
+      return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
+    const e = (typeof dumped === 'object' ? dumped : {}) as {
+      name?: unknown;
+      message?: unknown;
+      code?: unknown;
+    };
+    const name = typeof e.name === 'string' ? e.name : '';
+    const message = typeof e.message === 'string' ? e.message : String(dumped);
+    if (name === 'InternalError' && message === 'out of memory')
+      return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message };
+    if (name === 'InternalError' && message === 'stack overflow')
+      return { code: 'BSN_CONTRACT_STACK_OVERFLOW', message };
+    if (name === 'InternalError' && message === 'interrupted') {
+      return {
+        code: 'BSN_CONTRACT_OUT_OF_GAS',
+        message: `the call used more than its gas limit of ${this.#gasLimit}`,
+      };
+    }
+    if (name === 'BsnRuntimeError' && typeof e.code === 'string') return { code: e.code, message };
+    return { code: 'BSN_CONTRACT_THREW', message: message.slice(0, 1024) };
+  }
+
+  /** Decodes an outcome string of the prelude (`R…` result, `E…` failure). */
+  #outcome(text: string): Outcome {
+    if (text.startsWith('E')) {
+      const [code, message] = JSON.parse(text.slice(1)) as [string, string];
+      return { ok: false, failure: { code, message } };
+    }
+    const json = text.slice(1);
+    const limit = this.#opts.maxResultBytes;
+    // UTF-8 never takes fewer bytes than UTF-16 code units, so this bound is safe before measuring exactly.
+    if (json.length > limit) {
+      return {
+        ok: false,
+        failure: {
+          code: 'BSN_CONTRACT_RESULT_TOO_LARGE',
+          message: `the result is more than the limit of ${limit} bytes`,
+        },
+      };
+    }
+    const result = JSON.parse(json) as JsonValue;
+    const size = byteLength(canonicalString(result));
+    if (size > limit) {
+      return {
+        ok: false,
+        failure: {
+          code: 'BSN_CONTRACT_RESULT_TOO_LARGE',
+          message: `the result is ${size} bytes, more than the limit of ${limit}`,
+        },
+      };
+    }
+    this.#hostGas += size * this.#opts.hostByteGas;
+    return { ok: true, result };
+  }
+
+  /** Runs one call. `argsJson` is the canonical encoding of `call.args`, already checked against the size limit. */
+  call(call: Invocation, host: HostApi, argsJson: string): InvocationResult {
+    this.#ticks = 0;
+    this.#hostGas = this.#opts.hostCallGas + byteLength(argsJson) * this.#opts.hostByteGas;
+    this.#gasLimit = call.gasLimit;
+    this.#failure = undefined;
+    this.#crash = undefined;
+    this.#host = host;
+    this.#readOnly = call.readOnly;
+    let outcome: Outcome | undefined;
+    try {
+      if (this.#gasSoFar() > this.#gasLimit) {
+        this.#failure = {
+          code: 'BSN_CONTRACT_OUT_OF_GAS',
+          message: `the call used more than its gas limit of ${this.#gasLimit}`,
+        };
+      } else {
+        outcome = this.#run(call, argsJson);
+      }
+    } catch (err) {
+      if (err instanceof RangeError) {
+        // The host's own stack ran out inside QuickJS before QuickJS's limit was reached.
+        this.#failure ??= {
+          code: 'BSN_CONTRACT_STACK_OVERFLOW',
+          message: 'stack overflow (host stack exhausted)',
+        };
+      } else {
+        this.#crash ??= err;
+      }
+    } finally {
+      this.#host = undefined;
+    }
+    if (this.#crash !== undefined) throw this.#crash;
+    const gasUsed = Math.min(this.#gasSoFar(), this.#gasLimit);
+    if (this.#gasSoFar() > this.#gasLimit && !this.#failure) {
+      this.#failure = {
+        code: 'BSN_CONTRACT_OUT_OF_GAS',
+        message: `the call used more than its gas limit of ${this.#gasLimit}`,
+      };
+    }
+    const failure = this.#failure ?? (outcome && !outcome.ok ? outcome.failure : undefined);
+    if (failure) {
+      // Out of gas consumes the whole budget, whatever tick it was noticed on.
+      const used = failure.code === 'BSN_CONTRACT_OUT_OF_GAS' ? this.#gasLimit : gasUsed;
+      return { ok: false, code: failure.code, message: failure.message, gasUsed: used };
+    }
+    if (!outcome?.ok) throw new Error('unreachable: call without outcome');
+    return { ok: true, result: outcome.result, gasUsed };
+  }
+
+  #run(call: Invocation, argsJson: string): Outcome {
+    const ctx = this.#context;
+    const handles = [
+      ctx.newString(call.method),
+      ctx.newString(argsJson),
+      ctx.newString(JSON.stringify(call.caller)),
+      ctx.newString(JSON.stringify(call.tx)),
+    ];
+    const res = ctx.callFunction(this.#invokeFn, ctx.undefined, handles);
+    for (const h of handles) h.dispose();
+    if (res.error) {
+      const failure = this.#classify(res.error);
+      res.error.dispose();
+      return { ok: false, failure };
+    }
+    let text = ctx.getString(res.value);
+    res.value.dispose();
+    // Run every job the call queued (its own promise chains), charged to this call, so nothing carries into the next one.
+    this.#drainJobs();
+    if (text === 'A') {
+      const taken = ctx.callFunction(this.#takeFn, ctx.undefined);
+      if (taken.error) {
+        const failure = this.#classify(taken.error);
+        taken.error.dispose();
+        return { ok: false, failure };
+      }
+      text = ctx.getString(taken.value);
+      taken.value.dispose();
+      if (text === 'P') {
+        return {
+          ok: false,
+          failure: {
+            code: 'BSN_CONTRACT_ASYNC_UNSETTLED',
+            message: 'the method returned a promise that was still pending after all queued jobs ran',
+          },
+        };
+      }
+    }
+    return this.#outcome(text);
+  }
+
+  #drainJobs(): void {
+    for (;;) {
+      if (this.#failure) return;
+      const jobs = this.#runtime.executePendingJobs(-1);
+      if (jobs.error) {
+        // A job that threw (an unhandled rejection) fails only its own promise chain, as in any engine;
+        // an abnormal failure (out of gas or memory) is recorded so the call fails.
+        const failure = this.#classify(jobs.error);
+        jobs.error.dispose();
+        if (ABNORMAL.has(failure.code)) this.#failure ??= failure;
+        continue;
+      }
+      const ran = jobs.value;
+      if (ran === 0 || !this.#runtime.hasPendingJob()) return;
+    }
+  }
+
+  /** Frees the QuickJS runtime; the WebAssembly instance goes with it when it is garbage collected. */
+  dispose(): void {
+    try {
+      for (const h of [this.#invokeFn, this.#takeFn]) if (h?.alive) h.dispose();
+      if (this.#context.alive) this.#context.dispose();
+      if (this.#runtime.alive) this.#runtime.dispose();
+    } catch {
+      // A runtime interrupted mid-allocation may fail its own consistency checks when freed; the whole
+      // WebAssembly instance is dropped anyway, so nothing leaks into the node.
+    }
+  }
+}
