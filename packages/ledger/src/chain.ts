@@ -36,23 +36,11 @@ import Database from 'better-sqlite3';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { VerifiedSignatures } from './envelope.js';
-import { BlockOverlay, type StateReader, type StateWrite } from './execution-host.js';
+import { BlockOverlay } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
+import { MAX_STATE_KEY_BYTES, WorldState } from './state/index.js';
 import { TransactionChecker } from './transaction-checker.js';
-
-/** The world state as the chain uses it (WorldState from `./state` implements it). */
-export interface ChainState extends StateReader {
-  /** 0 before the first block. */
-  latestHeight(): number;
-  /** State root at `height` (latest by default). */
-  root(height?: number): string;
-  /** Applies a block's writes inside the caller's transaction; returns the new root. */
-  applyBlock(height: number, writes: readonly StateWrite[]): string;
-}
-
-/** Creates the chain's state on its database connection (tables are created if missing). */
-export type StateFactory = (db: Database.Database, options: { hash: HashAlgorithm }) => ChainState;
 
 /** Options of {@link Chain.open}. */
 export interface ChainOptions {
@@ -80,12 +68,6 @@ export interface ChainOptions {
   readonly synchronous?: 'full' | 'normal';
   /** Open an existing store for reading only (replay sources, explorers). */
   readonly readonly?: boolean;
-}
-
-/** Collaborators of a {@link Chain} that tests or the node may replace. */
-export interface ChainModules {
-  /** How the world state is created on the chain's connection. */
-  readonly createState: StateFactory;
 }
 
 /** The latest committed block and its roots. */
@@ -146,7 +128,7 @@ export class Chain {
   readonly hash: HashAlgorithm;
   readonly limits: ChainLimits;
   /** The world state (on the same database). */
-  readonly state: ChainState;
+  readonly state: WorldState;
   /** Pre-ordering checks against this chain (committed txIds, deployed contracts). */
   readonly checker: TransactionChecker;
   readonly #db: Database.Database;
@@ -159,7 +141,7 @@ export class Chain {
   #head: ChainHead;
   #closed = false;
 
-  private constructor(db: Database.Database, options: ChainOptions, modules: ChainModules) {
+  private constructor(db: Database.Database, options: ChainOptions) {
     this.#db = db;
     this.#options = options;
     this.id = options.chain;
@@ -169,12 +151,16 @@ export class Chain {
       ...options.limits,
       ...(options.gasLimit === undefined ? {} : { gasLimit: options.gasLimit }),
     });
+    if (this.limits.maxKeyBytes > MAX_STATE_KEY_BYTES) {
+      // the world state refuses longer keys; letting a contract write one would fail the whole commit
+      this.limits = Object.freeze({ ...this.limits, maxKeyBytes: MAX_STATE_KEY_BYTES });
+    }
     if (options.ordererKeys) {
       const parsed = new Map<string, KeyInput>();
       for (const [id, key] of options.ordererKeys) parsed.set(id, parsePublicKey(key));
       this.#ordererKeys = parsed;
     }
-    this.state = modules.createState(db, { hash: this.hash });
+    this.state = new WorldState(db, { hash: this.hash });
     this.#stmt = this.prepare();
     this.#head = this.#readHead();
     const stateHeight = this.state.latestHeight();
@@ -205,7 +191,7 @@ export class Chain {
   }
 
   /** Opens (or creates) the store of `options.chain` at `options.path`. */
-  static open(options: ChainOptions, modules: ChainModules): Chain {
+  static open(options: ChainOptions): Chain {
     const hash = options.hash ?? DEFAULT_HASH;
     assertHashAlgorithm(hash);
     const db = new Database(options.path, options.readonly ? { readonly: true, fileMustExist: true } : {});
@@ -216,7 +202,7 @@ export class Chain {
         db.exec(SCHEMA);
       }
       Chain.#checkMeta(db, options, hash);
-      return new Chain(db, options, modules);
+      return new Chain(db, options);
     } catch (err) {
       db.close();
       throw err;

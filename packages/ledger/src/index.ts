@@ -6,5 +6,7 @@ export * from './errors.js';
 export * from './execution-host.js';
 export * from './limits.js';
 export * from './native-runtime.js';
+export * from './replay.js';
 export * from './runtime.js';
+export * from './state/index.js';
 export * from './transaction-checker.js';

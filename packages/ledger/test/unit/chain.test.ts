@@ -17,7 +17,6 @@ import {
   testContracts,
   testRuntime,
 } from '../support/fixtures.js';
-import { flatStateModules } from '../support/flat-state.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -40,18 +39,15 @@ function open(
 ): { chain: Chain; certs: StubCertificates } {
   certs.add(alice);
   certs.add(bob);
-  const chain = Chain.open(
-    {
-      path: tempPath(),
-      chain: 'c1',
-      runtimes: new Map([['native', testRuntime()]]),
-      contracts: testContracts,
-      certificates: certs,
-      ordererKeys: new Map([[orderer.id, orderer.keys.publicKeyPem]]),
-      ...extra,
-    },
-    flatStateModules,
-  );
+  const chain = Chain.open({
+    path: tempPath(),
+    chain: 'c1',
+    runtimes: new Map([['native', testRuntime()]]),
+    contracts: testContracts,
+    certificates: certs,
+    ordererKeys: new Map([[orderer.id, orderer.keys.publicKeyPem]]),
+    ...extra,
+  });
   return { chain, certs };
 }
 
@@ -348,11 +344,11 @@ describe('Chain.commitBlock', () => {
       contracts: testContracts,
       certificates: new StubCertificates(),
     };
-    const again = Chain.open(options, flatStateModules);
+    const again = Chain.open(options);
     assert.deepEqual(again.head(), head);
     again.close();
-    expectCode(() => Chain.open({ ...options, chain: 'c2' }, flatStateModules), 'BSN_LEDGER_STORE_INVALID');
-    expectCode(() => Chain.open({ ...options, hash: 'sm3' }, flatStateModules), 'BSN_LEDGER_STORE_INVALID');
+    expectCode(() => Chain.open({ ...options, chain: 'c2' }), 'BSN_LEDGER_STORE_INVALID');
+    expectCode(() => Chain.open({ ...options, hash: 'sm3' }), 'BSN_LEDGER_STORE_INVALID');
     expectCode(() => again.height() && again.block(1), 'BSN_LEDGER_CLOSED');
   });
 
