@@ -68,10 +68,13 @@ export function assertValidAt(pem: string, field: string, atMs: number): Certifi
 }
 
 /** Fails unless `pem` names `issuerPem` as its issuer and carries a valid signature by its key. */
-export function assertIssuedBy(pem: string, field: string, issuerPem: string): void {
+export function assertIssuedBy(
+  pem: string,
+  field: string,
+  issuerPem: string,
+  problem = 'not issued by the network root CA',
+): void {
   const cert = parse(pem, field);
   const issuer = parse(issuerPem, 'rootCertPem');
-  if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) {
-    throw certError(field, 'not issued by the network root CA');
-  }
+  if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) throw certError(field, problem);
 }

@@ -47,7 +47,7 @@ export const init = defineMethod('init', [param('config', SystemGenesisConfigSch
   }
   const root = assertValidAt(config.rootCertPem, 'config.rootCertPem', ctx.tx.time);
   if (!root.isCa) invalidArgument('config.rootCertPem', 'not a CA certificate', 'init');
-  assertIssuedBy(config.rootCertPem, 'config.rootCertPem', config.rootCertPem);
+  assertIssuedBy(config.rootCertPem, 'config.rootCertPem', config.rootCertPem, 'not self-signed');
   const orderer = inspectCertificate(config.orderer.certPem, 'config.orderer.certPem');
 
   writeNetwork(ctx.state, {
