@@ -48,7 +48,7 @@ export const defaultJsRuntimeOptions: JsRuntimeOptions = Object.freeze({
   maxValueBytes: 64 * 1024,
   maxEventBytes: 64 * 1024,
   gasPerTick: 10_000,
-  hostCallGas: 100,
+  hostCallGas: 1000,
   hostByteGas: 1,
   loadGasLimit: 100_000_000,
   defaultRangeLimit: 1000,

@@ -41,7 +41,7 @@ export const FORBIDDEN_GLOBALS: readonly string[] = [
  * asks `__bsnTake`, which answers an outcome or `P` while still pending).
  */
 export const SANDBOX_PRELUDE = `
-(function (host, forbiddenGlobals) {
+(function (host, forbiddenGlobals, limits) {
   'use strict';
   var g = globalThis;
   var JSONparse = JSON.parse, JSONstringify = JSON.stringify;
@@ -89,23 +89,34 @@ export const SANDBOX_PRELUDE = `
   var noop = function () {};
   define(g, 'console', { value: freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop }), writable: false, configurable: false });
 
-  function toJson(value, code, what) {
+  // Checks that value is JSON data and returns its JSON text. While walking it adds up a lower bound
+  // of the encoded size (UTF-16 units never outnumber UTF-8 bytes), so a value far over its limit is
+  // refused before JSON.stringify would spend memory on it; the host measures exactly afterwards.
+  function toJson(value, code, what, limit, tooLargeCode) {
     var seen = new SetCtor();
+    var size = 0;
+    function grow(n) {
+      size += n;
+      if (size > limit) throw codedError(tooLargeCode, what + ' is more than the limit of ' + limit + ' bytes');
+    }
     function check(v, path) {
-      if (v === null) return;
+      if (v === null) return grow(4);
       var t = typeof v;
-      if (t === 'boolean' || t === 'string') return;
+      if (t === 'boolean') return grow(4);
+      if (t === 'string') return grow(v.length + 2);
       if (t === 'number') {
         if (!isFiniteNumber(v)) throw codedError(code, what + ' is not JSON data: ' + StringCtor(v) + ' at ' + path);
-        return;
+        return grow(1);
       }
       if (t !== 'object') throw codedError(code, what + ' is not JSON data: a ' + t + ' at ' + path);
       if (seen.has(v)) throw codedError(code, what + ' is not JSON data: a cycle at ' + path);
       seen.add(v);
+      grow(2);
       if (isArray(v)) {
         for (var k = 0; k < v.length; k++) {
           if (v[k] === undefined) throw codedError(code, what + ' is not JSON data: undefined at ' + path + '[' + k + ']');
           check(v[k], path + '[' + k + ']');
+          grow(1);
         }
       } else {
         var proto = getProto(v);
@@ -113,7 +124,10 @@ export const SANDBOX_PRELUDE = `
         var keys = ownKeys(v);
         for (var n = 0; n < keys.length; n++) {
           var item = v[keys[n]];
-          if (item !== undefined) check(item, path + '.' + keys[n]);
+          if (item !== undefined) {
+            grow(keys[n].length + 4);
+            check(item, path + '.' + keys[n]);
+          }
         }
       }
       seen.delete(v);
@@ -145,7 +159,7 @@ export const SANDBOX_PRELUDE = `
     put: function put(key, value) {
       var k = requireKey(key, 'ctx.state.put: key');
       if (value === undefined) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value is undefined (use ctx.state.del to delete)');
-      host.put(k, toJson(value, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value'));
+      host.put(k, toJson(value, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value', limits.value, 'BSN_CONTRACT_VALUE_TOO_LARGE'));
     },
     del: function del(key) { host.del(requireKey(key, 'ctx.state.del: key')); },
     range: function range(start, end, limit) {
@@ -160,7 +174,7 @@ export const SANDBOX_PRELUDE = `
 
   function emit(name, data) {
     if (typeof name !== 'string' || name.length === 0) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: name must be a non-empty string');
-    host.emit(JSONstringify(name), toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data'));
+    host.emit(JSONstringify(name), toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data', limits.event, 'BSN_CONTRACT_EVENT_TOO_LARGE'));
   }
 
   function messageOf(e) {
@@ -194,7 +208,7 @@ export const SANDBOX_PRELUDE = `
 
   function success(result) {
     try {
-      return 'R' + toJson(result === undefined ? null : result, 'BSN_CONTRACT_INVALID_RESULT', 'the result');
+      return 'R' + toJson(result === undefined ? null : result, 'BSN_CONTRACT_INVALID_RESULT', 'the result', limits.result, 'BSN_CONTRACT_RESULT_TOO_LARGE');
     } catch (e) {
       return failure(e);
     }
@@ -252,6 +266,6 @@ export const SANDBOX_PRELUDE = `
   define(g, '__bsnBind', { value: bind });
   define(g, '__bsnInvoke', { value: invoke });
   define(g, '__bsnTake', { value: take });
-})(globalThis.${HOST_GLOBAL}, ${JSON.stringify(FORBIDDEN_GLOBALS)});
+})(globalThis.${HOST_GLOBAL}, ${JSON.stringify(FORBIDDEN_GLOBALS)}, globalThis.${HOST_GLOBAL}.limits);
 delete globalThis.${HOST_GLOBAL};
 `;

@@ -307,6 +307,18 @@ export class Sandbox {
         `${str(n)} is not available to contracts: execution must be deterministic and free of I/O`,
       ),
     );
+    const limits = ctx.newObject();
+    for (const [name, bytes] of [
+      ['result', this.#opts.maxResultBytes],
+      ['value', this.#opts.maxValueBytes],
+      ['event', this.#opts.maxEventBytes],
+    ] as const) {
+      const n = ctx.newNumber(bytes);
+      ctx.setProp(limits, name, n);
+      n.dispose();
+    }
+    ctx.setProp(host, 'limits', limits);
+    limits.dispose();
     ctx.setProp(ctx.global, HOST_GLOBAL, host);
     host.dispose();
   }
