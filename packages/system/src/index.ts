@@ -20,7 +20,7 @@ export type {
 export { ORG_ADMIN_ROLE } from './modules/membership/state.js';
 export { type SystemGenesisConfig, SystemGenesisConfigSchema } from './modules/network/genesis.js';
 export type { NetworkRecord } from './modules/network/state.js';
-export { type RevocationRecord, revocationSetAt } from './modules/revocation/state.js';
+export { type RevocationRecord, revocationSchedule, revocationSetAt } from './modules/revocation/state.js';
 export {
   allowedMethodsFor,
   checkMethodAccess,

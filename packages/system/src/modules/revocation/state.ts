@@ -63,3 +63,16 @@ export function revocationSetAt(
   for (const r of records) if (r.height <= height) set.add(r.fingerprint);
   return set;
 }
+
+/**
+ * A revocation schedule (ledger `RevocationSchedule`) over revocation records: each certificate
+ * is revoked at the time of the block that revoked it, so the ledger refuses it in every later
+ * block and the revoking block itself replays the same.
+ */
+export function revocationSchedule(records: Iterable<Pick<RevocationRecord, 'fingerprint' | 'time'>>): {
+  revokedAt(fingerprint: string): number | undefined;
+} {
+  const times = new Map<string, number>();
+  for (const r of records) times.set(r.fingerprint, r.time);
+  return { revokedAt: (fingerprint) => times.get(fingerprint) };
+}
