@@ -198,7 +198,7 @@ function loadIssuer(issuer: Credential, now: number, issuingCa: boolean): Issuer
   if (!issuer || typeof issuer !== 'object') throw invalidArgument('issuer', 'issuer must be a {certPem, keyPem} credential');
   const parsed = parseCertificateDetailed(issuer.certPem);
   const { key, algorithm } = parsePrivateKeyPem(issuer.keyPem, 'issuer.keyPem');
-  if (!spkiDer(key).equals(spkiDer(parsed.node.publicKey))) {
+  if (!spkiDer(key).equals(parsed.spki)) {
     throw new BsnError('BSN_PKI_KEY_MISMATCH', 'issuer.keyPem is not the private key of issuer.certPem', {
       details: { issuer: parsed.info.subject.commonName },
     });

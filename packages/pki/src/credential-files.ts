@@ -38,7 +38,7 @@ function io(message: string, path: string, cause: unknown): BsnError {
 function assertPair(certPem: string, keyPem: string): CertificateInfo {
   const cert = parseCertificateDetailed(certPem);
   const { key } = parsePrivateKeyPem(keyPem);
-  if (!spkiDer(key).equals(spkiDer(cert.node.publicKey))) {
+  if (!spkiDer(key).equals(cert.spki)) {
     throw new BsnError('BSN_PKI_KEY_MISMATCH', `the private key is not the key of certificate "${cert.info.subject.commonName}"`);
   }
   return cert.info;

@@ -15,7 +15,6 @@ import {
   signingParams,
 } from './algorithms.js';
 import { subjectName, validateName } from './names.js';
-import { asnOf } from './parse-certificate.js';
 import { decodePem, encodePem } from './pem.js';
 
 /** Options of {@link createCsr}. */
@@ -51,6 +50,14 @@ export interface VerifiedCsr {
   readonly algorithm: SignatureAlgorithm;
   /** Subject CN of the request ('' when absent). */
   readonly commonName: string;
+}
+
+/**
+ * The ASN.1 structure behind a @peculiar/x509 object: a protected member in the typings, but the
+ * only way to read the raw signature algorithm OID, which the public getters translate to WebCrypto names.
+ */
+function asnOf<T>(data: object): T {
+  return (data as unknown as { asn: T }).asn;
 }
 
 function invalid(message: string, cause?: unknown): BsnError {

@@ -1,19 +1,27 @@
 /**
- * Parsing a certificate into what BSN relies on (synchronously: block execution verifies signer
- * certificates and cannot await). @peculiar/x509 reads the ASN.1; Node's X509Certificate holds the
- * key for signature checks.
+ * Parsing a certificate into what BSN relies on, synchronously (block execution verifies signer
+ * certificates and cannot await) and fast (it runs for every new signer). Certificates are read
+ * with the strict DER reader in `der.ts` rather than @peculiar/x509's general ASN.1 stack, which
+ * costs about a millisecond per certificate; a differential test keeps both readings in step.
  */
-import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { BsnError, type SignatureAlgorithm } from '@bsn/core';
+import { algorithmOfSignatureOid } from './algorithms.js';
 import {
-  BasicConstraintsExtension,
-  ExtendedKeyUsageExtension,
-  KeyUsagesExtension,
-  SubjectAlternativeNameExtension,
-  SubjectKeyIdentifierExtension,
-  X509Certificate,
-} from '@peculiar/x509';
-import { algorithmOfKey, algorithmOfSignatureOid } from './algorithms.js';
+  children,
+  content,
+  DerError,
+  expectTlv,
+  readBitStringBytes,
+  readBoolean,
+  readNamedBits,
+  readOid,
+  readSmallInteger,
+  readString,
+  readTime,
+  TAG,
+  type Tlv,
+} from './der.js';
 import { decodePem, decodeUtf8String, encodePem } from './pem.js';
 import {
   BSN_ATTRIBUTES_OID,
@@ -37,7 +45,7 @@ export interface CertificateInfo {
     /** Subject DN attributes other than CN/O/OU (e.g. `C`, `L`), then the BSN attribute extension's entries (which win). */
     readonly attributes: Readonly<Record<string, string>>;
   };
-  /** Issuer DN as text (RFC 4514 style). */
+  /** Issuer DN as text, in certificate order (e.g. `O=Acme, CN=Acme CA`), RFC 4514 escaping. */
   readonly issuer: string;
   /** Serial number, lower-case hex. */
   readonly serialNumber: string;
@@ -70,7 +78,12 @@ export interface CertificateInfo {
 /** A parsed certificate with the facts chain verification needs beyond {@link CertificateInfo}. */
 export interface ParsedCertificate {
   readonly info: CertificateInfo;
-  readonly node: NodeX509Certificate;
+  readonly publicKey: KeyObject;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Buffer;
+  /** The signed part (DER TBSCertificate) and the issuer's signature over it. */
+  readonly tbs: Uint8Array;
+  readonly signature: Uint8Array;
   /** Hex DER of the subject and issuer names, compared byte for byte when chaining. */
   readonly subjectDer: string;
   readonly issuerDer: string;
@@ -98,14 +111,85 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function single(values: string[], field: string): string {
-  if (values.length > 1) throw malformed(`certificate subject has ${values.length} ${field} attributes; BSN requires at most one`);
-  return values[0] ?? '';
+/** Short names of the DN attribute types BSN prints; others appear as dotted OIDs. */
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.12': 'title',
+  '2.5.4.4': 'SN',
+  '2.5.4.42': 'G',
+  '1.2.840.113549.1.9.1': 'E',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
+};
+
+interface ParsedName {
+  readonly der: string;
+  readonly text: string;
+  readonly fields: readonly { readonly type: string; readonly value: string }[];
+}
+
+function escapeDnValue(value: string): string {
+  let out = value.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
+  if (out.startsWith('#') || out.startsWith(' ')) out = `\\${out}`;
+  if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
+  return out;
+}
+
+function readName(der: Uint8Array, tlv: Tlv): ParsedName {
+  if (tlv.tag !== TAG.sequence) throw new DerError('Name is not a SEQUENCE');
+  const fields: { type: string; value: string }[] = [];
+  const rdnTexts: string[] = [];
+  for (const rdn of children(der, tlv)) {
+    if (rdn.tag !== TAG.set) throw new DerError('RelativeDistinguishedName is not a SET');
+    const parts: string[] = [];
+    const atvs = children(der, rdn);
+    if (atvs.length === 0) throw new DerError('empty RelativeDistinguishedName');
+    for (const atv of atvs) {
+      if (atv.tag !== TAG.sequence) throw new DerError('AttributeTypeAndValue is not a SEQUENCE');
+      const [typeTlv, valueTlv, ...rest] = children(der, atv);
+      if (!typeTlv || !valueTlv || rest.length > 0) throw new DerError('AttributeTypeAndValue has the wrong shape');
+      const oid = readOid(der, typeTlv);
+      const type = ATTRIBUTE_NAMES[oid] ?? oid;
+      const value = readString(der, valueTlv);
+      fields.push({ type, value });
+      parts.push(`${type}=${escapeDnValue(value)}`);
+    }
+    rdnTexts.push(parts.join('+'));
+  }
+  return { der: Buffer.from(der.subarray(tlv.start, tlv.end)).toString('hex'), text: rdnTexts.join(', '), fields };
+}
+
+function readSerial(der: Uint8Array, tlv: Tlv): string {
+  let bytes = content(der, tlv);
+  if (tlv.tag !== TAG.integer || bytes.length === 0 || bytes.length > 21) throw new DerError('serialNumber is not an INTEGER of at most 20 octets');
+  if (bytes.length > 1 && bytes[0] === 0) {
+    if (!(bytes[1]! & 0x80)) throw new DerError('serialNumber is not minimally encoded');
+    bytes = bytes.subarray(1);
+  }
+  return Buffer.from(bytes).toString('hex');
+}
+
+function ipText(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join('.');
+  if (bytes.length === 16) {
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+    // The URL parser prints IPv6 in its canonical compressed form (RFC 5952).
+    return new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1);
+  }
+  throw new DerError('iPAddress is neither 4 nor 16 bytes');
 }
 
 /** Parses the BSN attribute extension's canonical JSON object of strings. */
-function parseAttributes(value: ArrayBuffer): Record<string, string> {
-  const text = decodeUtf8String(new Uint8Array(value));
+function parseAttributes(value: Uint8Array): Record<string, string> {
+  const text = decodeUtf8String(value);
   if (text === undefined) throw malformed('BSN attribute extension is not a UTF8String');
   let parsed: unknown;
   try {
@@ -124,39 +208,191 @@ function parseAttributes(value: ArrayBuffer): Record<string, string> {
   return out;
 }
 
+interface Extensions {
+  isCa: boolean;
+  pathLength: number | undefined;
+  keyUsageBits: number | undefined;
+  extKeyUsage: string[] | undefined;
+  caPurpose: CaPurpose | undefined;
+  attributes: Record<string, string>;
+  subjectKeyId: string | undefined;
+  hosts: string[];
+  unknownCritical: string[];
+}
+
+function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
+  const out: Extensions = {
+    isCa: false,
+    pathLength: undefined,
+    keyUsageBits: undefined,
+    extKeyUsage: undefined,
+    caPurpose: undefined,
+    attributes: {},
+    subjectKeyId: undefined,
+    hosts: [],
+    unknownCritical: [],
+  };
+  const [list, ...extra] = children(der, wrapper);
+  if (!list || extra.length > 0 || list.tag !== TAG.sequence) throw new DerError('extensions are not one SEQUENCE');
+  const seen = new Set<string>();
+  for (const ext of children(der, list)) {
+    if (ext.tag !== TAG.sequence) throw new DerError('Extension is not a SEQUENCE');
+    const parts = children(der, ext);
+    const oid = readOid(der, parts[0] ?? ext);
+    let critical = false;
+    let valueTlv = parts[1];
+    if (valueTlv?.tag === TAG.boolean) {
+      critical = readBoolean(der, valueTlv);
+      valueTlv = parts[2];
+      if (parts.length !== 3) throw new DerError(`extension ${oid} has the wrong shape`);
+    } else if (parts.length !== 2) {
+      throw new DerError(`extension ${oid} has the wrong shape`);
+    }
+    if (!valueTlv || valueTlv.tag !== TAG.octetString) throw new DerError(`extension ${oid} value is not an OCTET STRING`);
+    if (seen.has(oid)) throw malformed(`certificate carries extension ${oid} twice`);
+    seen.add(oid);
+    if (critical && !PROCESSED_CRITICAL_EXTENSIONS.has(oid)) out.unknownCritical.push(oid);
+    const value = content(der, valueTlv);
+    const inner = () => {
+      const tlv = expectTlv(value, 0, value.length, value[0] ?? -1, `extension ${oid}`);
+      if (tlv.end !== value.length) throw new DerError(`extension ${oid} has trailing bytes`);
+      return tlv;
+    };
+    switch (oid) {
+      case OID.basicConstraints: {
+        const seq = inner();
+        if (seq.tag !== TAG.sequence) throw new DerError('basicConstraints is not a SEQUENCE');
+        const items = children(value, seq);
+        let i = 0;
+        if (items[i]?.tag === TAG.boolean) out.isCa = readBoolean(value, items[i++]!);
+        if (items[i]?.tag === TAG.integer) out.pathLength = readSmallInteger(value, items[i++]!);
+        if (i !== items.length) throw new DerError('basicConstraints has unexpected fields');
+        if (!out.isCa) out.pathLength = undefined;
+        break;
+      }
+      case OID.keyUsage:
+        out.keyUsageBits = readNamedBits(value, inner());
+        break;
+      case OID.extKeyUsage: {
+        const seq = inner();
+        if (seq.tag !== TAG.sequence) throw new DerError('extKeyUsage is not a SEQUENCE');
+        out.extKeyUsage = children(value, seq).map((t) => readOid(value, t));
+        if (out.extKeyUsage.length === 0) throw new DerError('extKeyUsage is empty');
+        break;
+      }
+      case OID.subjectAltName: {
+        const seq = inner();
+        if (seq.tag !== TAG.sequence) throw new DerError('subjectAltName is not a SEQUENCE');
+        for (const name of children(value, seq)) {
+          if (name.tag === 0x82) out.hosts.push(readString(value, { ...name, tag: TAG.ia5String }));
+          else if (name.tag === 0x87) out.hosts.push(ipText(content(value, name)));
+        }
+        break;
+      }
+      case OID.subjectKeyIdentifier: {
+        const tlv = inner();
+        if (tlv.tag !== TAG.octetString) throw new DerError('subjectKeyIdentifier is not an OCTET STRING');
+        out.subjectKeyId = Buffer.from(content(value, tlv)).toString('hex');
+        break;
+      }
+      case BSN_ATTRIBUTES_OID:
+        out.attributes = parseAttributes(value);
+        break;
+      case BSN_CA_PURPOSE_OID: {
+        const purpose = decodeUtf8String(value);
+        if (!(CA_PURPOSES as readonly (string | undefined)[]).includes(purpose)) {
+          throw malformed(`BSN CA purpose extension holds "${String(purpose)}", not one of ${CA_PURPOSES.join(', ')}`);
+        }
+        out.caPurpose = purpose as CaPurpose;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+const KEY_NAMES: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.1': 'rsa',
+  '1.2.840.113549.1.1.10': 'rsa-pss',
+  '1.3.101.113': 'ed448',
+  '1.2.840.10040.4.1': 'dsa',
+  '1.3.132.0.34': 'ec (secp384r1)',
+  '1.3.132.0.35': 'ec (secp521r1)',
+  '1.3.132.0.10': 'ec (secp256k1)',
+  '1.2.156.10197.1.301': 'ec (SM2)',
+};
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const P256 = '1.2.840.10045.3.1.7';
+const ED25519 = '1.3.101.112';
+
 /**
- * The ASN.1 structure behind a @peculiar/x509 object. It is a protected member in the typings but
- * the only way to read raw algorithm OIDs, which the public getters translate to WebCrypto names.
+ * The algorithm of a SubjectPublicKeyInfo, read from its AlgorithmIdentifier and key length (no
+ * KeyObject is built: that costs more than the rest of parsing). Throws BSN_PKI_UNSUPPORTED_ALGORITHM.
  */
-export function asnOf<T>(data: object): T {
-  return (data as unknown as { asn: T }).asn;
+function spkiAlgorithm(der: Uint8Array, spkiT: Tlv): SignatureAlgorithm {
+  if (spkiT.tag !== TAG.sequence) throw new DerError('subjectPublicKeyInfo is not a SEQUENCE');
+  const [algT, keyT, ...rest] = children(der, spkiT);
+  if (!algT || !keyT || rest.length > 0 || algT.tag !== TAG.sequence) throw new DerError('subjectPublicKeyInfo has the wrong shape');
+  const [oidT, paramT] = children(der, algT);
+  const oid = readOid(der, oidT ?? algT);
+  const param = paramT?.tag === TAG.oid ? readOid(der, paramT) : undefined;
+  const key = readBitStringBytes(der, keyT);
+  if (oid === EC_PUBLIC_KEY && param === P256) {
+    const ok = (key.length === 65 && key[0] === 4) || (key.length === 33 && (key[0] === 2 || key[0] === 3));
+    if (!ok) throw new DerError('P-256 public key is not an encoded curve point');
+    return 'ecdsa-p256-sha256';
+  }
+  if (oid === ED25519 && paramT === undefined) {
+    if (key.length !== 32) throw new DerError('Ed25519 public key is not 32 bytes');
+    return 'ed25519';
+  }
+  const name = KEY_NAMES[param ?? ''] ?? KEY_NAMES[oid] ?? (param ? `${oid} (${param})` : oid);
+  throw new BsnError('BSN_PKI_UNSUPPORTED_ALGORITHM', `certificate key is ${name}; only ECDSA P-256 and Ed25519 are supported`, {
+    details: { keyOid: oid, ...(param ? { curveOid: param } : {}) },
+  });
 }
 
-/** Parses and checks a certificate for chain verification; throws BSN_PKI_CERT_MALFORMED or BSN_PKI_UNSUPPORTED_ALGORITHM. */
-export function parseCertificateDetailed(pem: string): ParsedCertificate {
-  const der = decodePem(pem, 'CERTIFICATE');
-  let cert: X509Certificate;
-  let node: NodeX509Certificate;
-  try {
-    cert = new X509Certificate(der);
-    node = new NodeX509Certificate(der);
-  } catch (cause) {
-    throw malformed('certificate DER is not a valid X.509 certificate', cause);
-  }
-  try {
-    return buildParsed(cert, node, der);
-  } catch (err) {
-    if (err instanceof BsnError) throw err;
-    throw malformed(`certificate content is malformed: ${(err as Error).message}`, err);
-  }
+function single(fields: ParsedName['fields'], type: string): string {
+  const values = fields.filter((f) => f.type === type);
+  if (values.length > 1) throw malformed(`certificate subject has ${values.length} ${type} attributes; BSN requires at most one`);
+  return values[0]?.value ?? '';
 }
 
-function buildParsed(cert: X509Certificate, node: NodeX509Certificate, der: Buffer): ParsedCertificate {
-  const asn = asnOf<{ tbsCertificate: { signature: { algorithm: string } }; signatureAlgorithm: { algorithm: string } }>(cert);
-  const sigOid = asn.signatureAlgorithm.algorithm;
-  if (asn.tbsCertificate.signature.algorithm !== sigOid) {
+function parseDer(der: Buffer): ParsedCertificate {
+  const cert = expectTlv(der, 0, der.length, TAG.sequence, 'Certificate');
+  if (cert.end !== der.length) throw new DerError('trailing bytes after the certificate');
+  const [tbsT, sigAlgT, sigT, ...restCert] = children(der, cert);
+  if (!tbsT || !sigAlgT || !sigT || restCert.length > 0) throw new DerError('Certificate does not have three parts');
+  if (tbsT.tag !== TAG.sequence || sigAlgT.tag !== TAG.sequence) throw new DerError('Certificate parts have the wrong types');
+  const signature = readBitStringBytes(der, sigT);
+
+  const fields = children(der, tbsT);
+  let i = 0;
+  let version = 0;
+  if (fields[i]?.tag === 0xa0) {
+    const [v, ...more] = children(der, fields[i++]!);
+    if (!v || more.length > 0) throw new DerError('version is malformed');
+    version = readSmallInteger(der, v);
+  }
+  const serialT = fields[i++];
+  const tbsSigAlgT = fields[i++];
+  const issuerT = fields[i++];
+  const validityT = fields[i++];
+  const subjectT = fields[i++];
+  const spkiT = fields[i++];
+  if (!serialT || !tbsSigAlgT || !issuerT || !validityT || !subjectT || !spkiT) throw new DerError('TBSCertificate is missing fields');
+  while (fields[i] && (fields[i]!.tag === 0x81 || fields[i]!.tag === 0xa1 || fields[i]!.tag === 0x82 || fields[i]!.tag === 0xa2)) i++;
+  const extT = fields[i]?.tag === 0xa3 ? fields[i++] : undefined;
+  if (i !== fields.length) throw new DerError('TBSCertificate has unexpected fields');
+  if (version > 2 || (extT && version !== 2)) throw new DerError(`certificate version ${version + 1} with extensions is not X.509 v3`);
+
+  if (!Buffer.from(der.subarray(tbsSigAlgT.start, tbsSigAlgT.end)).equals(der.subarray(sigAlgT.start, sigAlgT.end))) {
     throw malformed('certificate signature algorithm differs from the one inside the signed part');
   }
+  const sigOidT = children(der, sigAlgT)[0];
+  const sigOid = readOid(der, sigOidT ?? sigAlgT);
   const signatureAlgorithm = algorithmOfSignatureOid(sigOid);
   if (signatureAlgorithm === undefined) {
     throw new BsnError(
@@ -165,98 +401,94 @@ function buildParsed(cert: X509Certificate, node: NodeX509Certificate, der: Buff
       { details: { signatureOid: sigOid } },
     );
   }
-  const algorithm = algorithmOfKey(node.publicKey, 'certificate key');
 
-  let isCa = false;
-  let pathLength: number | undefined;
-  let keyUsageBits: number | undefined;
-  let extKeyUsage: string[] | undefined;
-  let caPurpose: CaPurpose | undefined;
-  let extAttributes: Record<string, string> = {};
-  let subjectKeyId: string | undefined;
-  const hosts: string[] = [];
-  const unknownCritical: string[] = [];
-  const seen = new Set<string>();
-  for (const ext of cert.extensions) {
-    if (seen.has(ext.type)) throw malformed(`certificate carries extension ${ext.type} twice`);
-    seen.add(ext.type);
-    if (ext.critical && !PROCESSED_CRITICAL_EXTENSIONS.has(ext.type)) unknownCritical.push(ext.type);
-    if (ext instanceof BasicConstraintsExtension) {
-      isCa = ext.ca;
-      pathLength = ext.ca ? ext.pathLength : undefined;
-    } else if (ext instanceof KeyUsagesExtension) {
-      keyUsageBits = ext.usages;
-    } else if (ext instanceof ExtendedKeyUsageExtension) {
-      extKeyUsage = Array.from(ext.usages, String);
-    } else if (ext instanceof SubjectAlternativeNameExtension) {
-      for (const name of ext.names.items) {
-        if (name.type === 'dns' || name.type === 'ip') hosts.push(name.value);
-      }
-    } else if (ext instanceof SubjectKeyIdentifierExtension) {
-      subjectKeyId = ext.keyId;
-    } else if (ext.type === BSN_ATTRIBUTES_OID) {
-      extAttributes = parseAttributes(ext.value);
-    } else if (ext.type === BSN_CA_PURPOSE_OID) {
-      const purpose = decodeUtf8String(new Uint8Array(ext.value));
-      if (!(CA_PURPOSES as readonly (string | undefined)[]).includes(purpose)) {
-        throw malformed(`BSN CA purpose extension holds "${String(purpose)}", not one of ${CA_PURPOSES.join(', ')}`);
-      }
-      caPurpose = purpose as CaPurpose;
-    } else if (ext.type === OID.basicConstraints || ext.type === OID.keyUsage || ext.type === OID.extKeyUsage) {
-      throw malformed(`certificate extension ${ext.type} cannot be decoded`);
-    }
-  }
+  const serialNumber = readSerial(der, serialT);
+  const issuer = readName(der, issuerT);
+  const subject = readName(der, subjectT);
+  if (validityT.tag !== TAG.sequence) throw new DerError('validity is not a SEQUENCE');
+  const [nbT, naT, ...moreTimes] = children(der, validityT);
+  if (!nbT || !naT || moreTimes.length > 0) throw new DerError('validity does not have two times');
+  const notBefore = readTime(der, nbT);
+  const notAfter = readTime(der, naT);
+  const spki = Buffer.from(der.subarray(spkiT.start, spkiT.end));
+  const algorithm = spkiAlgorithm(der, spkiT);
+  let publicKey: KeyObject | undefined;
+  const ext = extT ? readExtensions(der, extT) : readExtensions(Buffer.from([0xa3, 0x02, 0x30, 0x00]), { tag: 0xa3, start: 0, contentStart: 2, end: 4 });
 
-  const subjectName = cert.subjectName;
-  const subjectDer = Buffer.from(subjectName.toArrayBuffer()).toString('hex');
-  const issuerDer = Buffer.from(cert.issuerName.toArrayBuffer()).toString('hex');
   const dnAttributes: Record<string, string> = {};
-  for (const rdn of subjectName.toJSON()) {
-    for (const [type, values] of Object.entries(rdn)) {
-      if (type === 'CN' || type === 'O' || type === 'OU') continue;
-      if (!(type in dnAttributes) && values[0] !== undefined) dnAttributes[type] = values[0];
-    }
+  for (const f of subject.fields) {
+    if (f.type === 'CN' || f.type === 'O' || f.type === 'OU') continue;
+    if (!(f.type in dnAttributes)) dnAttributes[f.type] = f.value;
   }
-  const commonName = single(subjectName.getField('CN'), 'CN');
-  const organization = single(subjectName.getField('O'), 'O');
-  const role = single(subjectName.getField('OU'), 'OU');
-
-  let kind: CertificateKind;
-  if (isCa) kind = subjectDer === issuerDer ? 'root' : 'ca';
-  else kind = extKeyUsage?.includes(OID.serverAuth) ? 'node' : 'user';
-
+  const kind: CertificateKind = ext.isCa
+    ? subject.der === issuer.der
+      ? 'root'
+      : 'ca'
+    : ext.extKeyUsage?.includes(OID.serverAuth)
+      ? 'node'
+      : 'user';
   const keyUsage = (Object.keys(KEY_USAGE_BITS) as KeyUsageName[]).filter(
-    (name) => keyUsageBits !== undefined && (keyUsageBits & KEY_USAGE_BITS[name]) !== 0,
+    (name) => ext.keyUsageBits !== undefined && (ext.keyUsageBits & KEY_USAGE_BITS[name]) !== 0,
   );
   const info: CertificateInfo = {
-    subject: { commonName, organization, role, attributes: { ...dnAttributes, ...extAttributes } },
-    issuer: cert.issuer,
-    serialNumber: cert.serialNumber.toLowerCase(),
-    notBefore: cert.notBefore.getTime(),
-    notAfter: cert.notAfter.getTime(),
+    subject: {
+      commonName: single(subject.fields, 'CN'),
+      organization: single(subject.fields, 'O'),
+      role: single(subject.fields, 'OU'),
+      attributes: { ...dnAttributes, ...ext.attributes },
+    },
+    issuer: issuer.text,
+    serialNumber,
+    notBefore,
+    notAfter,
     kind,
-    ...(isCa && caPurpose !== undefined ? { caPurpose } : {}),
+    ...(ext.isCa && ext.caPurpose !== undefined ? { caPurpose: ext.caPurpose } : {}),
     fingerprint: createHash('sha256').update(der).digest('hex'),
-    publicKeyPem: node.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicKeyPem: encodePem(spki, 'PUBLIC KEY'),
     algorithm,
-    hosts,
-    ...(pathLength !== undefined ? { pathLength } : {}),
+    hosts: ext.hosts,
+    ...(ext.pathLength !== undefined ? { pathLength: ext.pathLength } : {}),
     keyUsage,
-    extendedKeyUsage: extKeyUsage ?? [],
+    extendedKeyUsage: ext.extKeyUsage ?? [],
     pem: encodePem(der, 'CERTIFICATE'),
   };
   return {
     info: deepFreeze(info),
-    node,
-    subjectDer,
-    issuerDer,
-    isCa,
-    keyUsageBits,
-    extKeyUsage,
-    unknownCritical,
+    // Created on first use: chain verification needs only the issuers' keys, not the leaf's.
+    get publicKey(): KeyObject {
+      if (!publicKey) {
+        try {
+          publicKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+        } catch (cause) {
+          throw malformed('certificate public key is not a valid key', cause);
+        }
+      }
+      return publicKey;
+    },
+    spki,
+    tbs: der.subarray(tbsT.start, tbsT.end),
+    signature,
+    subjectDer: subject.der,
+    issuerDer: issuer.der,
+    isCa: ext.isCa,
+    keyUsageBits: ext.keyUsageBits,
+    extKeyUsage: ext.extKeyUsage,
+    unknownCritical: ext.unknownCritical,
     signatureAlgorithm,
-    subjectKeyId,
+    subjectKeyId: ext.subjectKeyId,
   };
+}
+
+/** Parses and checks a certificate for chain verification; throws BSN_PKI_CERT_MALFORMED or BSN_PKI_UNSUPPORTED_ALGORITHM. */
+export function parseCertificateDetailed(pem: string): ParsedCertificate {
+  const der = decodePem(pem, 'CERTIFICATE');
+  try {
+    return parseDer(der);
+  } catch (err) {
+    if (err instanceof BsnError) throw err;
+    if (err instanceof DerError) throw malformed(`certificate is malformed: ${err.message}`);
+    throw malformed('certificate cannot be parsed', err);
+  }
 }
 
 /**

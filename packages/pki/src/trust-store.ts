@@ -5,6 +5,7 @@
  * so a {@link TrustStore} memoises it per leaf; time and revocation change, so they are checked on
  * every call.
  */
+import { verify } from 'node:crypto';
 import { BsnError } from '@bsn/core';
 import { type CertificateInfo, type ParsedCertificate, parseCertificateDetailed } from './parse-certificate.js';
 import { KEY_USAGE_BITS, OID } from './profile.js';
@@ -121,7 +122,8 @@ function checkIssuerCa(ca: ParsedCertificate, index: number): Failure | undefine
 function signedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
   if (child.signatureAlgorithm !== issuer.info.algorithm) return false;
   try {
-    return child.node.verify(issuer.node.publicKey);
+    const digest = child.signatureAlgorithm === 'ed25519' ? null : 'sha256';
+    return verify(digest, child.tbs, { key: issuer.publicKey, dsaEncoding: 'der' }, child.signature);
   } catch {
     return false;
   }
@@ -163,6 +165,8 @@ export class TrustStore {
   readonly #roots = new Map<string, ParsedCertificate>();
   readonly #bySubject = new Map<string, ParsedCertificate[]>();
   readonly #cache = new Map<string, StaticVerdict>();
+  /** `child:issuer` fingerprint pairs of CA certificates whose signature verified: CAs are few, leaves many. */
+  readonly #verifiedCaEdges = new Set<string>();
   readonly #cacheSize: number;
   #revoked: RevocationList;
   #ownRevoked: Set<string> | undefined;
@@ -190,7 +194,10 @@ export class TrustStore {
 
   #parse(pem: string, what: string): ParsedCertificate {
     try {
-      return parseCertificateDetailed(pem);
+      const parsed = parseCertificateDetailed(pem);
+      // A CA's key is needed for every chain through it: build it now, so a bad one fails here.
+      void parsed.publicKey;
+      return parsed;
     } catch (err) {
       if (err instanceof BsnError) throw new BsnError(err.code, `${what}: ${err.message}`, { details: err.details });
       throw err;
@@ -275,6 +282,15 @@ export class TrustStore {
     return first!;
   }
 
+  #signedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean {
+    if (!child.isCa) return signedBy(child, issuer);
+    const edge = `${child.info.fingerprint}:${issuer.info.fingerprint}`;
+    if (this.#verifiedCaEdges.has(edge)) return true;
+    const good = signedBy(child, issuer);
+    if (good) this.#verifiedCaEdges.add(edge);
+    return good;
+  }
+
   #verifyStatic(leafPem: string, expect: ChainPurpose): StaticVerdict {
     let leaf: ParsedCertificate;
     try {
@@ -309,7 +325,7 @@ export class TrustStore {
       }
       let anySigned = false;
       for (const issuer of candidates) {
-        if (!signedBy(current, issuer)) continue;
+        if (!this.#signedBy(current, issuer)) continue;
         anySigned = true;
         const issuerFailure = checkIssuerCa(issuer, path.length);
         if (issuerFailure) {
