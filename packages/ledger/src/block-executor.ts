@@ -77,14 +77,16 @@ function messageOf(err: unknown): string {
 type Loaded = { readonly instance: ContractInstance } | { readonly code: string; readonly message: string };
 
 /**
- * Runs `block` (whose txIds the caller has computed while checking `txRoot`) against committed
- * state. Instances are opened per (block, contract) and disposed before returning.
+ * Runs `block` against committed state. The caller passes the txIds and canonical payload texts
+ * it computed while checking `txRoot`, so payloads are encoded once per block. Instances are
+ * opened per (block, contract) and disposed before returning.
  */
 export function executeBlock(
   block: Block,
-  txIds: readonly string[],
+  prepared: { readonly txIds: readonly string[]; readonly payloadTexts: readonly string[] },
   modules: BlockExecutorModules,
 ): BlockExecution {
+  const { txIds, payloadTexts } = prepared;
   const { header } = block;
   const overlay = new BlockOverlay(modules.state);
   const instances = new Map<string, Loaded>();
@@ -114,7 +116,10 @@ export function executeBlock(
       accepted: false,
       expires: 0,
     });
-    const env = parseEnvelope(tx, modules.limits, modules.hash);
+    const env = parseEnvelope(tx, modules.limits, modules.hash, {
+      txId,
+      payloadText: payloadTexts[index] as string,
+    });
     if (!env.ok) return refused(env);
     const { payload } = env.tx;
     if (payload.chain !== modules.chain) {

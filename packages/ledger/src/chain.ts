@@ -408,7 +408,8 @@ export class Chain {
         },
       );
     }
-    const txIds = this.#txIds(block);
+    const prepared = this.#prepare(block);
+    const { txIds } = prepared;
     const txRoot = toHex(merkleRoot(txIds.map(fromHex), this.hash));
     if (txRoot !== header.txRoot) {
       throw new BsnError(
@@ -420,7 +421,7 @@ export class Chain {
       );
     }
     this.#checkOrderer(block);
-    const execution = executeBlock(block, txIds, {
+    const execution = executeBlock(block, prepared, {
       chain: this.id,
       hash: this.hash,
       limits: this.limits,
@@ -437,17 +438,23 @@ export class Chain {
     return result;
   }
 
-  #txIds(block: Block): string[] {
+  /** Canonical payload texts and txIds of a block's transactions (computed once, used by every check). */
+  #prepare(block: Block): { txIds: string[]; payloadTexts: string[] } {
+    const payloadTexts: string[] = [];
+    const txIds: string[] = [];
     try {
-      return block.txs.map((tx) => {
+      for (const tx of block.txs) {
         const payload = (tx as { payload?: unknown } | null)?.payload;
-        return toHex(hashText(canonicalString(payload === undefined ? null : payload), this.hash));
-      });
+        const text = canonicalString(payload === undefined ? null : payload);
+        payloadTexts.push(text);
+        txIds.push(toHex(hashText(text, this.hash)));
+      }
     } catch (cause) {
       throw new BsnError('BSN_LEDGER_BLOCK_INVALID', 'block carries a transaction that is not JSON', {
         cause,
       });
     }
+    return { txIds, payloadTexts };
   }
 
   #checkOrderer(block: Block): void {
@@ -487,7 +494,7 @@ export class Chain {
         hash,
         canonicalString(header),
         String(block.signature),
-        canonicalString(block.txs),
+        JSON.stringify(block.txs),
       );
       execution.results.forEach((r, idx) => {
         stmt.insertTx.run(

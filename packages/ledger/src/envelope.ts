@@ -87,6 +87,7 @@ export function parseEnvelope(
   value: unknown,
   limits: Pick<ChainLimits, 'maxTxBytes' | 'maxArgsBytes'>,
   alg: HashAlgorithm,
+  known?: { readonly txId: string; readonly payloadText: string },
 ): ParsedEnvelope | EnvelopeFailure {
   if (!compiled.Check(value)) {
     const first = compiled.Errors(value).First();
@@ -99,8 +100,11 @@ export function parseEnvelope(
   let payloadText: string;
   let argsBytes: number;
   try {
-    argsBytes = Buffer.byteLength(canonicalString(tx.payload.args));
-    payloadText = canonicalString(tx.payload);
+    payloadText = known?.payloadText ?? canonicalString(tx.payload);
+    // The schema fixed the members, so the canonical text is {"args":…,"chain":"…",…}: the
+    // arguments end at the last top-level `,"chain":` (later members are strings and a number,
+    // in which a quote is always escaped), which saves encoding them a second time.
+    argsBytes = Buffer.byteLength(payloadText.slice(8, payloadText.lastIndexOf(',"chain":')));
   } catch (err) {
     return fail(
       'BSN_TX_MALFORMED',
@@ -128,7 +132,7 @@ export function parseEnvelope(
       { size: payloadBytes.length, limit: limits.maxTxBytes },
     );
   }
-  return { ok: true, tx, txId: toHex(hash(payloadBytes, alg)), payloadText };
+  return { ok: true, tx, txId: known?.txId ?? toHex(hash(payloadBytes, alg)), payloadText };
 }
 
 /** The expiry check against a clock: not expired, and not further ahead than the chain allows. */

@@ -34,7 +34,10 @@ export class StubCertificates implements CertificateVerifier {
   readonly #known = new Map<string, { caller: Caller; notAfter: number; revokedAt?: number }>();
   calls = 0;
 
-  add(signer: TestSigner, notAfter = Number.MAX_SAFE_INTEGER): void {
+  add(
+    signer: Pick<TestSigner, 'caller'> & { keys: { publicKeyPem: string } },
+    notAfter = Number.MAX_SAFE_INTEGER,
+  ): void {
     this.#known.set(signer.keys.publicKeyPem, { caller: signer.caller, notAfter });
   }
 
