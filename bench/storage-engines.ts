@@ -68,8 +68,8 @@ function runSqlite(batches: Batch[], synchronous: 'FULL' | 'NORMAL'): Result {
   const insRecord = db.prepare('INSERT INTO records (height, idx, tx_id, data) VALUES (?, ?, ?, ?)');
   const insNode = db.prepare('INSERT OR REPLACE INTO nodes (version, path, data) VALUES (?, ?, ?)');
   const commit = db.transaction((b: Batch) => {
-    b.records.forEach((r, i) => insRecord.run(b.height, i, b.txIds[i], r));
-    b.nodes.forEach((n, i) => insNode.run(b.height, b.nodePaths[i], n));
+    for (let i = 0; i < b.records.length; i++) insRecord.run(b.height, i, b.txIds[i], b.records[i]);
+    for (let i = 0; i < b.nodes.length; i++) insNode.run(b.height, b.nodePaths[i], b.nodes[i]);
   });
   const commitMs: number[] = [];
   for (const b of batches) {
@@ -123,7 +123,9 @@ async function runLmdb(batches: Batch[], durable: boolean): Promise<Result> {
       });
       const version = Buffer.alloc(8);
       version.writeBigUInt64BE(BigInt(b.height));
-      b.nodes.forEach((n, i) => nodes.putSync(Buffer.concat([version, b.nodePaths[i]!]), n));
+      for (let i = 0; i < b.nodes.length; i++) {
+        nodes.putSync(Buffer.concat([version, b.nodePaths[i]!]), b.nodes[i]!);
+      }
     });
     commitMs.push(performance.now() - t);
   }
