@@ -43,6 +43,10 @@ describe('resource exhaustion ends in a failed receipt, never a crash or a hang'
     expectFailure('infiniteLoopCatching', 'BSN_CONTRACT_OUT_OF_GAS');
   });
 
+  test('an endless chain of promise jobs runs out of gas: queued jobs run within the call', () => {
+    expectFailure('endlessMicrotasks', 'BSN_CONTRACT_OUT_OF_GAS');
+  });
+
   test('a loop of host calls runs out of gas too', () => {
     expectFailure('manyHostCalls', 'BSN_CONTRACT_OUT_OF_GAS');
   });
