@@ -3,12 +3,13 @@
  * issuance through @peculiar/x509) and which X.509 signature OID it signs with (for verification).
  * SM2 joins by adding a row here once Node or a library signs the standard SM2 way.
  */
-import { type KeyObject, createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type WebAlgorithm = webcrypto.Algorithm;
 type EcdsaParams = webcrypto.EcdsaParams;
 type EcKeyImportParams = webcrypto.EcKeyImportParams;
+
 import { BsnError, SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '@bsn/core';
 
 interface AlgorithmRow {
@@ -40,7 +41,10 @@ export function algorithmOfSignatureOid(oid: string): SignatureAlgorithm | undef
 }
 
 /** Throws BSN_PKI_UNSUPPORTED_ALGORITHM unless `alg` names a supported signature algorithm. */
-export function assertSupportedAlgorithm(alg: unknown, field = 'algorithm'): asserts alg is SignatureAlgorithm {
+export function assertSupportedAlgorithm(
+  alg: unknown,
+  field = 'algorithm',
+): asserts alg is SignatureAlgorithm {
   if (typeof alg !== 'string' || !(SIGNATURE_ALGORITHMS as readonly string[]).includes(alg)) {
     throw new BsnError('BSN_PKI_UNSUPPORTED_ALGORITHM', `${field} "${String(alg)}" is not supported`, {
       details: { field, algorithm: String(alg), supported: SIGNATURE_ALGORITHMS },
@@ -59,12 +63,21 @@ export function algorithmOfKey(key: KeyObject, what = 'key'): SignatureAlgorithm
   throw new BsnError(
     'BSN_PKI_UNSUPPORTED_ALGORITHM',
     `${what} is ${name}; only ECDSA P-256 and Ed25519 are supported`,
-    { details: { keyType: key.asymmetricKeyType ?? null, curve: curve ?? null, supported: SIGNATURE_ALGORITHMS } },
+    {
+      details: {
+        keyType: key.asymmetricKeyType ?? null,
+        curve: curve ?? null,
+        supported: SIGNATURE_ALGORITHMS,
+      },
+    },
   );
 }
 
 /** Parses a PEM private key; throws BSN_KEY_INVALID (never echoing the key) or BSN_PKI_UNSUPPORTED_ALGORITHM. */
-export function parsePrivateKeyPem(pem: unknown, field = 'keyPem'): { key: KeyObject; algorithm: SignatureAlgorithm } {
+export function parsePrivateKeyPem(
+  pem: unknown,
+  field = 'keyPem',
+): { key: KeyObject; algorithm: SignatureAlgorithm } {
   if (typeof pem !== 'string' || pem.length === 0) {
     throw new BsnError('BSN_KEY_INVALID', `${field} must be a PEM private key`, { details: { field } });
   }
@@ -79,7 +92,10 @@ export function parsePrivateKeyPem(pem: unknown, field = 'keyPem'): { key: KeyOb
 }
 
 /** Parses a PEM public key (SPKI); throws BSN_KEY_INVALID or BSN_PKI_UNSUPPORTED_ALGORITHM. */
-export function parsePublicKeyPem(pem: unknown, field = 'publicKeyPem'): { key: KeyObject; algorithm: SignatureAlgorithm } {
+export function parsePublicKeyPem(
+  pem: unknown,
+  field = 'publicKeyPem',
+): { key: KeyObject; algorithm: SignatureAlgorithm } {
   if (typeof pem !== 'string' || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
     throw new BsnError('BSN_KEY_INVALID', `${field} must be a PEM public key (SPKI)`, { details: { field } });
   }
@@ -87,7 +103,10 @@ export function parsePublicKeyPem(pem: unknown, field = 'publicKeyPem'): { key: 
   try {
     key = createPublicKey(pem);
   } catch (cause) {
-    throw new BsnError('BSN_KEY_INVALID', `${field} is not a valid PEM public key`, { details: { field }, cause });
+    throw new BsnError('BSN_KEY_INVALID', `${field} is not a valid PEM public key`, {
+      details: { field },
+      cause,
+    });
   }
   return { key, algorithm: algorithmOfKey(key, field) };
 }
@@ -107,7 +126,9 @@ export function spkiPem(key: KeyObject): string {
 /** A WebCrypto private key for signing with `key`. */
 export async function signingCryptoKey(key: KeyObject, alg: SignatureAlgorithm): Promise<CryptoKey> {
   const der = key.export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, ROWS[alg].importParams, false, ['sign']) as Promise<CryptoKey>;
+  return webcrypto.subtle.importKey('pkcs8', der, ROWS[alg].importParams, false, [
+    'sign',
+  ]) as Promise<CryptoKey>;
 }
 
 /** A WebCrypto public key (extractable, as certificate generation exports it). */

@@ -6,7 +6,13 @@
  * `profile.ts` and explained in `docs/certificates.md`.
  */
 import { type KeyObject, randomBytes } from 'node:crypto';
-import { BsnError, canonicalString, DEFAULT_SIGNATURE, generateKeyPair, type SignatureAlgorithm } from '@bsn/core';
+import {
+  BsnError,
+  canonicalString,
+  DEFAULT_SIGNATURE,
+  generateKeyPair,
+  type SignatureAlgorithm,
+} from '@bsn/core';
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -138,7 +144,8 @@ function invalidArgument(field: string, message: string): BsnError {
 
 function issueTime(now: unknown): number {
   if (now === undefined) return Date.now();
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw invalidArgument('now', 'now must be a valid Date');
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw invalidArgument('now', 'now must be a valid Date');
   return now.getTime();
 }
 
@@ -180,7 +187,10 @@ async function subjectKey(
   }
   if (uploaded) {
     if (opts.algorithm !== undefined && opts.algorithm !== uploaded.algorithm) {
-      throw invalidArgument('algorithm', `algorithm ${opts.algorithm} was asked for but the uploaded key is ${uploaded.algorithm}`);
+      throw invalidArgument(
+        'algorithm',
+        `algorithm ${opts.algorithm} was asked for but the uploaded key is ${uploaded.algorithm}`,
+      );
     }
     return uploaded;
   }
@@ -195,7 +205,8 @@ async function subjectKey(
  * is a CA with keyCertSign, inside its validity, and (for a CA below it) its path length allows one more CA.
  */
 function loadIssuer(issuer: Credential, now: number, issuingCa: boolean): Issuer {
-  if (!issuer || typeof issuer !== 'object') throw invalidArgument('issuer', 'issuer must be a {certPem, keyPem} credential');
+  if (!issuer || typeof issuer !== 'object')
+    throw invalidArgument('issuer', 'issuer must be a {certPem, keyPem} credential');
   const parsed = parseCertificateDetailed(issuer.certPem);
   const { key, algorithm } = parsePrivateKeyPem(issuer.keyPem, 'issuer.keyPem');
   if (!spkiDer(key).equals(parsed.spki)) {
@@ -205,22 +216,35 @@ function loadIssuer(issuer: Credential, now: number, issuingCa: boolean): Issuer
   }
   const name = parsed.info.subject.commonName;
   if (parsed.unknownCritical.length > 0) {
-    throw new BsnError('BSN_PKI_UNKNOWN_CRITICAL_EXTENSION', `issuer "${name}" has unknown critical extensions`, {
-      details: { oids: parsed.unknownCritical },
-    });
+    throw new BsnError(
+      'BSN_PKI_UNKNOWN_CRITICAL_EXTENSION',
+      `issuer "${name}" has unknown critical extensions`,
+      {
+        details: { oids: parsed.unknownCritical },
+      },
+    );
   }
   if (!parsed.isCa) throw new BsnError('BSN_PKI_LEAF_AS_CA', `issuer "${name}" is not a CA certificate`);
   if (parsed.keyUsageBits === undefined || (parsed.keyUsageBits & KEY_USAGE_BITS.keyCertSign) === 0) {
     throw new BsnError('BSN_PKI_KEY_USAGE', `issuer "${name}" lacks the keyCertSign key usage`);
   }
   if (now < parsed.info.notBefore) {
-    throw new BsnError('BSN_PKI_CERT_NOT_YET_VALID', `issuer "${name}" is not valid before ${new Date(parsed.info.notBefore).toISOString()}`);
+    throw new BsnError(
+      'BSN_PKI_CERT_NOT_YET_VALID',
+      `issuer "${name}" is not valid before ${new Date(parsed.info.notBefore).toISOString()}`,
+    );
   }
   if (now > parsed.info.notAfter) {
-    throw new BsnError('BSN_PKI_CERT_EXPIRED', `issuer "${name}" expired at ${new Date(parsed.info.notAfter).toISOString()}`);
+    throw new BsnError(
+      'BSN_PKI_CERT_EXPIRED',
+      `issuer "${name}" expired at ${new Date(parsed.info.notAfter).toISOString()}`,
+    );
   }
   if (issuingCa && parsed.info.pathLength === 0) {
-    throw new BsnError('BSN_PKI_PATH_LENGTH', `issuer "${name}" has path length 0 and cannot issue CA certificates`);
+    throw new BsnError(
+      'BSN_PKI_PATH_LENGTH',
+      `issuer "${name}" has path length 0 and cannot issue CA certificates`,
+    );
   }
   return { parsed, key, algorithm };
 }
@@ -245,7 +269,8 @@ async function sign(p: SignParams): Promise<IssuedCertificate> {
   if (p.issuer) {
     const keyId =
       p.issuer.parsed.subjectKeyId ??
-      (await SubjectKeyIdentifierExtension.create(await publicCryptoKey(p.issuer.key, p.issuer.algorithm))).keyId;
+      (await SubjectKeyIdentifierExtension.create(await publicCryptoKey(p.issuer.key, p.issuer.algorithm)))
+        .keyId;
     extensions.push(new AuthorityKeyIdentifierExtension(keyId));
   }
   const cert = await X509CertificateGenerator.create({
@@ -260,7 +285,9 @@ async function sign(p: SignParams): Promise<IssuedCertificate> {
     extensions,
   });
   const certPem = encodePem(new Uint8Array(cert.rawData), 'CERTIFICATE');
-  return p.subjectKey.generatedKeyPem === undefined ? { certPem } : { certPem, keyPem: p.subjectKey.generatedKeyPem };
+  return p.subjectKey.generatedKeyPem === undefined
+    ? { certPem }
+    : { certPem, keyPem: p.subjectKey.generatedKeyPem };
 }
 
 const CA_KEY_USAGE = KEY_USAGE_BITS.keyCertSign | KEY_USAGE_BITS.cRLSign;
@@ -287,7 +314,10 @@ export async function createRootCa(opts: CreateRootCaOptions): Promise<Credentia
 }
 
 /** Issues a second-level CA (pathLen 0) for a PCN operator, portal, tenant organisation or the ordering service. */
-export async function issueCaCertificate(issuer: Credential, opts: IssueCaCertificateOptions): Promise<IssuedCertificate> {
+export async function issueCaCertificate(
+  issuer: Credential,
+  opts: IssueCaCertificateOptions,
+): Promise<IssuedCertificate> {
   validateName(opts.commonName, 'commonName');
   validateName(opts.organization, 'organization');
   if (!(CA_PURPOSES as readonly unknown[]).includes(opts.purpose)) {
@@ -312,7 +342,10 @@ export async function issueCaCertificate(issuer: Credential, opts: IssueCaCertif
 }
 
 /** Issues a node certificate: serverAuth + clientAuth for mutual TLS between PCNs, SAN from `hosts`. */
-export async function issueNodeCertificate(issuer: Credential, opts: IssueNodeCertificateOptions): Promise<IssuedCertificate> {
+export async function issueNodeCertificate(
+  issuer: Credential,
+  opts: IssueNodeCertificateOptions,
+): Promise<IssuedCertificate> {
   validateName(opts.id, 'id');
   validateName(opts.organization, 'organization');
   const role = opts.role ?? 'node';
@@ -350,13 +383,22 @@ function validateAttributes(attributes: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of entries) {
     if (!new RegExp(`^[A-Za-z][A-Za-z0-9_.-]{0,${ATTRIBUTE_LIMITS.nameLength - 1}}$`).test(name)) {
-      throw invalidArgument(`attributes.${name.slice(0, 64)}`, 'attribute names are 1-64 characters [A-Za-z0-9_.-] starting with a letter');
+      throw invalidArgument(
+        `attributes.${name.slice(0, 64)}`,
+        'attribute names are 1-64 characters [A-Za-z0-9_.-] starting with a letter',
+      );
     }
     if (['CN', 'O', 'OU'].includes(name.toUpperCase())) {
-      throw invalidArgument(`attributes.${name}`, `attribute "${name}" would shadow the subject's ${name}; use id/organization/role`);
+      throw invalidArgument(
+        `attributes.${name}`,
+        `attribute "${name}" would shadow the subject's ${name}; use id/organization/role`,
+      );
     }
     if (typeof value !== 'string' || value.length > ATTRIBUTE_LIMITS.valueLength) {
-      throw invalidArgument(`attributes.${name}`, `attribute "${name}" must be a string of at most ${ATTRIBUTE_LIMITS.valueLength} characters`);
+      throw invalidArgument(
+        `attributes.${name}`,
+        `attribute "${name}" must be a string of at most ${ATTRIBUTE_LIMITS.valueLength} characters`,
+      );
     }
     out[name] = value;
   }
@@ -368,7 +410,10 @@ function validateAttributes(attributes: unknown): Record<string, string> {
  * in the BSN attribute extension). With `csrPem` or `publicKeyPem` the user's key is certified
  * (upload mode); with neither a key is generated and returned (custody mode).
  */
-export async function issueUserCertificate(issuer: Credential, opts: IssueUserCertificateOptions): Promise<IssuedCertificate> {
+export async function issueUserCertificate(
+  issuer: Credential,
+  opts: IssueUserCertificateOptions,
+): Promise<IssuedCertificate> {
   validateName(opts.id, 'id');
   validateName(opts.organization, 'organization');
   validateName(opts.role, 'role');

@@ -3,10 +3,11 @@
  * directory when it is created here) through a temporary file and a rename, so a crash never
  * leaves half a key; reading refuses a key file other users can read, as ssh does.
  */
+
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { BsnError } from '@bsn/core';
 import { parsePrivateKeyPem, spkiDer } from './algorithms.js';
 import { type CertificateInfo, parseCertificateDetailed } from './parse-certificate.js';
@@ -39,7 +40,10 @@ function assertPair(certPem: string, keyPem: string): CertificateInfo {
   const cert = parseCertificateDetailed(certPem);
   const { key } = parsePrivateKeyPem(keyPem);
   if (!spkiDer(key).equals(cert.spki)) {
-    throw new BsnError('BSN_PKI_KEY_MISMATCH', `the private key is not the key of certificate "${cert.info.subject.commonName}"`);
+    throw new BsnError(
+      'BSN_PKI_KEY_MISMATCH',
+      `the private key is not the key of certificate "${cert.info.subject.commonName}"`,
+    );
   }
   return cert.info;
 }
@@ -71,9 +75,13 @@ export async function writeCredential(
   cred: { readonly certPem: string; readonly keyPem?: string },
 ): Promise<CredentialPaths> {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new BsnError('BSN_INVALID_ARGUMENT', 'name must be 1-128 characters [A-Za-z0-9._-] not starting with a dot or dash', {
-      details: { field: 'name' },
-    });
+    throw new BsnError(
+      'BSN_INVALID_ARGUMENT',
+      'name must be 1-128 characters [A-Za-z0-9._-] not starting with a dot or dash',
+      {
+        details: { field: 'name' },
+      },
+    );
   }
   if (cred.keyPem !== undefined) assertPair(cred.certPem, cred.keyPem);
   else parseCertificateDetailed(cred.certPem);
@@ -96,7 +104,10 @@ export async function writeCredential(
  * Reads a certificate and optionally its private key. Throws BSN_PKI_KEY_FILE_EXPOSED for a key
  * file readable by group or others, BSN_PKI_KEY_MISMATCH when the key is not the certificate's.
  */
-export async function readCredential(certPath: string, keyPath: string): Promise<LoadedCredential & { keyPem: string }>;
+export async function readCredential(
+  certPath: string,
+  keyPath: string,
+): Promise<LoadedCredential & { keyPem: string }>;
 export async function readCredential(certPath: string): Promise<LoadedCredential>;
 export async function readCredential(certPath: string, keyPath?: string): Promise<LoadedCredential> {
   let certPem: string;

@@ -3,7 +3,7 @@
  * private key, sends a CSR, and the CA checks the CSR's signature (proof of possession) before it
  * certifies the key.
  */
-import { type KeyObject, createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { BsnError, type SignatureAlgorithm } from '@bsn/core';
 import { Pkcs10CertificateRequest, Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
 import {
@@ -93,7 +93,8 @@ export async function verifyCsr(csrPem: unknown): Promise<VerifiedCsr> {
   } catch (cause) {
     throw invalid('CSR signature cannot be checked', cause);
   }
-  if (!good) throw invalid('CSR signature does not verify: the requester has not proven possession of the key');
+  if (!good)
+    throw invalid('CSR signature does not verify: the requester has not proven possession of the key');
   let commonName: string;
   try {
     const cns = csr.subjectName.getField('CN');

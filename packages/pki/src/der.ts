@@ -70,7 +70,8 @@ export function readTlv(buf: Uint8Array, offset: number, limit: number = buf.len
 /** Reads an element at `offset` and checks its tag. */
 export function expectTlv(buf: Uint8Array, offset: number, limit: number, tag: number, what: string): Tlv {
   const tlv = readTlv(buf, offset, limit);
-  if (tlv.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, found 0x${tlv.tag.toString(16)}`);
+  if (tlv.tag !== tag)
+    throw new DerError(`${what}: expected tag 0x${tag.toString(16)}, found 0x${tlv.tag.toString(16)}`);
   return tlv;
 }
 
@@ -109,7 +110,8 @@ export function readOid(buf: Uint8Array, tlv: Tlv): string {
 }
 
 function decodeOid(bytes: Uint8Array): string {
-  if (bytes.length === 0 || bytes[bytes.length - 1]! & 0x80) throw new DerError('OBJECT IDENTIFIER is truncated');
+  if (bytes.length === 0 || bytes[bytes.length - 1]! & 0x80)
+    throw new DerError('OBJECT IDENTIFIER is truncated');
   const arcs: (number | bigint)[] = [];
   let value = 0n;
   let fresh = true;
@@ -140,9 +142,11 @@ export function readBoolean(buf: Uint8Array, tlv: Tlv): boolean {
 /** A small non-negative INTEGER (path lengths). */
 export function readSmallInteger(buf: Uint8Array, tlv: Tlv): number {
   const bytes = content(buf, tlv);
-  if (tlv.tag !== TAG.integer || bytes.length === 0 || bytes.length > 4) throw new DerError('INTEGER out of range');
+  if (tlv.tag !== TAG.integer || bytes.length === 0 || bytes.length > 4)
+    throw new DerError('INTEGER out of range');
   if (bytes[0]! & 0x80) throw new DerError('negative INTEGER');
-  if (bytes.length > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80)) throw new DerError('INTEGER is not minimally encoded');
+  if (bytes.length > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80))
+    throw new DerError('INTEGER is not minimally encoded');
   let n = 0;
   for (const b of bytes) n = n * 256 + b;
   return n;
@@ -151,7 +155,8 @@ export function readSmallInteger(buf: Uint8Array, tlv: Tlv): number {
 /** Content of a BIT STRING with no unused bits (signatures, keys). */
 export function readBitStringBytes(buf: Uint8Array, tlv: Tlv): Uint8Array {
   const bytes = content(buf, tlv);
-  if (tlv.tag !== TAG.bitString || bytes.length === 0 || bytes[0] !== 0) throw new DerError('BIT STRING has unused bits');
+  if (tlv.tag !== TAG.bitString || bytes.length === 0 || bytes[0] !== 0)
+    throw new DerError('BIT STRING has unused bits');
   return bytes.subarray(1);
 }
 
@@ -222,7 +227,13 @@ export function readTime(buf: Uint8Array, tlv: Tlv): number {
   } else {
     throw new DerError('expected a UTCTime or GeneralizedTime');
   }
-  const [mo, d, h, mi, s] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  const [mo, d, h, mi, s] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ms = Date.UTC(year, mo - 1, d, h, mi, s);
   const check = new Date(ms);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {

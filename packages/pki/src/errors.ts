@@ -46,7 +46,8 @@ export const pkiErrorCodes = {
   },
   BSN_PKI_CSR_INVALID: {
     status: 400,
-    description: 'A certificate signing request is malformed, its signature does not verify, or it names another subject.',
+    description:
+      'A certificate signing request is malformed, its signature does not verify, or it names another subject.',
   },
   BSN_PKI_UNSUPPORTED_ALGORITHM: {
     status: 400,
@@ -54,7 +55,8 @@ export const pkiErrorCodes = {
   },
   BSN_PKI_UNKNOWN_CRITICAL_EXTENSION: {
     status: 400,
-    description: 'A certificate carries a critical extension that BSN does not process (RFC 5280 requires rejecting it).',
+    description:
+      'A certificate carries a critical extension that BSN does not process (RFC 5280 requires rejecting it).',
   },
   BSN_PKI_KEY_MISMATCH: {
     status: 400,

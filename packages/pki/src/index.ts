@@ -4,12 +4,12 @@
  */
 import './errors.js';
 
-export * from './errors.js';
-export * from './profile.js';
-export { createCsr, type CreateCsrOptions, verifyCsr, type VerifiedCsr } from './csr.js';
-export * from './certificate-authority.js';
-export { type CertificateInfo, parseCertificate } from './parse-certificate.js';
-export * from './trust-store.js';
 export * from './caller.js';
+export * from './certificate-authority.js';
 export * from './credential-files.js';
+export { type CreateCsrOptions, createCsr, type VerifiedCsr, verifyCsr } from './csr.js';
+export * from './errors.js';
+export { type CertificateInfo, parseCertificate } from './parse-certificate.js';
+export * from './profile.js';
 export * from './tls.js';
+export * from './trust-store.js';

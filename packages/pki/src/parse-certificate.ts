@@ -154,7 +154,8 @@ function readName(der: Uint8Array, tlv: Tlv): ParsedName {
     for (const atv of atvs) {
       if (atv.tag !== TAG.sequence) throw new DerError('AttributeTypeAndValue is not a SEQUENCE');
       const [typeTlv, valueTlv, ...rest] = children(der, atv);
-      if (!typeTlv || !valueTlv || rest.length > 0) throw new DerError('AttributeTypeAndValue has the wrong shape');
+      if (!typeTlv || !valueTlv || rest.length > 0)
+        throw new DerError('AttributeTypeAndValue has the wrong shape');
       const oid = readOid(der, typeTlv);
       const type = ATTRIBUTE_NAMES[oid] ?? oid;
       const value = readString(der, valueTlv);
@@ -163,12 +164,17 @@ function readName(der: Uint8Array, tlv: Tlv): ParsedName {
     }
     rdnTexts.push(parts.join('+'));
   }
-  return { der: Buffer.from(der.subarray(tlv.start, tlv.end)).toString('hex'), text: rdnTexts.join(', '), fields };
+  return {
+    der: Buffer.from(der.subarray(tlv.start, tlv.end)).toString('hex'),
+    text: rdnTexts.join(', '),
+    fields,
+  };
 }
 
 function readSerial(der: Uint8Array, tlv: Tlv): string {
   let bytes = content(der, tlv);
-  if (tlv.tag !== TAG.integer || bytes.length === 0 || bytes.length > 21) throw new DerError('serialNumber is not an INTEGER of at most 20 octets');
+  if (tlv.tag !== TAG.integer || bytes.length === 0 || bytes.length > 21)
+    throw new DerError('serialNumber is not an INTEGER of at most 20 octets');
   if (bytes.length > 1 && bytes[0] === 0) {
     if (!(bytes[1]! & 0x80)) throw new DerError('serialNumber is not minimally encoded');
     bytes = bytes.subarray(1);
@@ -233,7 +239,8 @@ function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
     unknownCritical: [],
   };
   const [list, ...extra] = children(der, wrapper);
-  if (!list || extra.length > 0 || list.tag !== TAG.sequence) throw new DerError('extensions are not one SEQUENCE');
+  if (!list || extra.length > 0 || list.tag !== TAG.sequence)
+    throw new DerError('extensions are not one SEQUENCE');
   const seen = new Set<string>();
   for (const ext of children(der, list)) {
     if (ext.tag !== TAG.sequence) throw new DerError('Extension is not a SEQUENCE');
@@ -248,7 +255,8 @@ function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
     } else if (parts.length !== 2) {
       throw new DerError(`extension ${oid} has the wrong shape`);
     }
-    if (!valueTlv || valueTlv.tag !== TAG.octetString) throw new DerError(`extension ${oid} value is not an OCTET STRING`);
+    if (!valueTlv || valueTlv.tag !== TAG.octetString)
+      throw new DerError(`extension ${oid} value is not an OCTET STRING`);
     if (seen.has(oid)) throw malformed(`certificate carries extension ${oid} twice`);
     seen.add(oid);
     if (critical && !PROCESSED_CRITICAL_EXTENSIONS.has(oid)) out.unknownCritical.push(oid);
@@ -301,7 +309,9 @@ function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
       case BSN_CA_PURPOSE_OID: {
         const purpose = decodeUtf8String(value);
         if (!(CA_PURPOSES as readonly (string | undefined)[]).includes(purpose)) {
-          throw malformed(`BSN CA purpose extension holds "${String(purpose)}", not one of ${CA_PURPOSES.join(', ')}`);
+          throw malformed(
+            `BSN CA purpose extension holds "${String(purpose)}", not one of ${CA_PURPOSES.join(', ')}`,
+          );
         }
         out.caPurpose = purpose as CaPurpose;
         break;
@@ -334,7 +344,8 @@ const ED25519 = '1.3.101.112';
 function spkiAlgorithm(der: Uint8Array, spkiT: Tlv): SignatureAlgorithm {
   if (spkiT.tag !== TAG.sequence) throw new DerError('subjectPublicKeyInfo is not a SEQUENCE');
   const [algT, keyT, ...rest] = children(der, spkiT);
-  if (!algT || !keyT || rest.length > 0 || algT.tag !== TAG.sequence) throw new DerError('subjectPublicKeyInfo has the wrong shape');
+  if (!algT || !keyT || rest.length > 0 || algT.tag !== TAG.sequence)
+    throw new DerError('subjectPublicKeyInfo has the wrong shape');
   const [oidT, paramT] = children(der, algT);
   const oid = readOid(der, oidT ?? algT);
   const param = paramT?.tag === TAG.oid ? readOid(der, paramT) : undefined;
@@ -349,14 +360,19 @@ function spkiAlgorithm(der: Uint8Array, spkiT: Tlv): SignatureAlgorithm {
     return 'ed25519';
   }
   const name = KEY_NAMES[param ?? ''] ?? KEY_NAMES[oid] ?? (param ? `${oid} (${param})` : oid);
-  throw new BsnError('BSN_PKI_UNSUPPORTED_ALGORITHM', `certificate key is ${name}; only ECDSA P-256 and Ed25519 are supported`, {
-    details: { keyOid: oid, ...(param ? { curveOid: param } : {}) },
-  });
+  throw new BsnError(
+    'BSN_PKI_UNSUPPORTED_ALGORITHM',
+    `certificate key is ${name}; only ECDSA P-256 and Ed25519 are supported`,
+    {
+      details: { keyOid: oid, ...(param ? { curveOid: param } : {}) },
+    },
+  );
 }
 
 function single(fields: ParsedName['fields'], type: string): string {
   const values = fields.filter((f) => f.type === type);
-  if (values.length > 1) throw malformed(`certificate subject has ${values.length} ${type} attributes; BSN requires at most one`);
+  if (values.length > 1)
+    throw malformed(`certificate subject has ${values.length} ${type} attributes; BSN requires at most one`);
   return values[0]?.value ?? '';
 }
 
@@ -364,8 +380,10 @@ function parseDer(der: Buffer): ParsedCertificate {
   const cert = expectTlv(der, 0, der.length, TAG.sequence, 'Certificate');
   if (cert.end !== der.length) throw new DerError('trailing bytes after the certificate');
   const [tbsT, sigAlgT, sigT, ...restCert] = children(der, cert);
-  if (!tbsT || !sigAlgT || !sigT || restCert.length > 0) throw new DerError('Certificate does not have three parts');
-  if (tbsT.tag !== TAG.sequence || sigAlgT.tag !== TAG.sequence) throw new DerError('Certificate parts have the wrong types');
+  if (!tbsT || !sigAlgT || !sigT || restCert.length > 0)
+    throw new DerError('Certificate does not have three parts');
+  if (tbsT.tag !== TAG.sequence || sigAlgT.tag !== TAG.sequence)
+    throw new DerError('Certificate parts have the wrong types');
   const signature = readBitStringBytes(der, sigT);
 
   const fields = children(der, tbsT);
@@ -382,13 +400,23 @@ function parseDer(der: Buffer): ParsedCertificate {
   const validityT = fields[i++];
   const subjectT = fields[i++];
   const spkiT = fields[i++];
-  if (!serialT || !tbsSigAlgT || !issuerT || !validityT || !subjectT || !spkiT) throw new DerError('TBSCertificate is missing fields');
-  while (fields[i] && (fields[i]!.tag === 0x81 || fields[i]!.tag === 0xa1 || fields[i]!.tag === 0x82 || fields[i]!.tag === 0xa2)) i++;
+  if (!serialT || !tbsSigAlgT || !issuerT || !validityT || !subjectT || !spkiT)
+    throw new DerError('TBSCertificate is missing fields');
+  while (
+    fields[i] &&
+    (fields[i]!.tag === 0x81 || fields[i]!.tag === 0xa1 || fields[i]!.tag === 0x82 || fields[i]!.tag === 0xa2)
+  )
+    i++;
   const extT = fields[i]?.tag === 0xa3 ? fields[i++] : undefined;
   if (i !== fields.length) throw new DerError('TBSCertificate has unexpected fields');
-  if (version > 2 || (extT && version !== 2)) throw new DerError(`certificate version ${version + 1} with extensions is not X.509 v3`);
+  if (version > 2 || (extT && version !== 2))
+    throw new DerError(`certificate version ${version + 1} with extensions is not X.509 v3`);
 
-  if (!Buffer.from(der.subarray(tbsSigAlgT.start, tbsSigAlgT.end)).equals(der.subarray(sigAlgT.start, sigAlgT.end))) {
+  if (
+    !Buffer.from(der.subarray(tbsSigAlgT.start, tbsSigAlgT.end)).equals(
+      der.subarray(sigAlgT.start, sigAlgT.end),
+    )
+  ) {
     throw malformed('certificate signature algorithm differs from the one inside the signed part');
   }
   const sigOidT = children(der, sigAlgT)[0];
@@ -413,7 +441,9 @@ function parseDer(der: Buffer): ParsedCertificate {
   const spki = Buffer.from(der.subarray(spkiT.start, spkiT.end));
   const algorithm = spkiAlgorithm(der, spkiT);
   let publicKey: KeyObject | undefined;
-  const ext = extT ? readExtensions(der, extT) : readExtensions(Buffer.from([0xa3, 0x02, 0x30, 0x00]), { tag: 0xa3, start: 0, contentStart: 2, end: 4 });
+  const ext = extT
+    ? readExtensions(der, extT)
+    : readExtensions(Buffer.from([0xa3, 0x02, 0x30, 0x00]), { tag: 0xa3, start: 0, contentStart: 2, end: 4 });
 
   const dnAttributes: Record<string, string> = {};
   for (const f of subject.fields) {

@@ -22,7 +22,8 @@ export function decodePem(text: unknown, label: string, code = 'BSN_PKI_CERT_MAL
     throw new BsnError(code, `${what} must be one PEM block "${begin}" … "${end}" with nothing around it`);
   }
   const body = trimmed.slice(begin.length, trimmed.length - end.length);
-  if (body.includes('-----')) throw new BsnError(code, `expected exactly one ${what}, found several PEM blocks`);
+  if (body.includes('-----'))
+    throw new BsnError(code, `expected exactly one ${what}, found several PEM blocks`);
   const b64 = body.replace(/[\r\n\t ]/g, '');
   if (b64.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
     throw new BsnError(code, `${what} PEM body is not valid base64`);

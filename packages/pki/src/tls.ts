@@ -20,7 +20,14 @@ export interface MutualTlsTrust {
 export function mutualTlsOptions(
   cred: Credential,
   trust: MutualTlsTrust,
-): { key: string; cert: string; ca: string[]; requestCert: true; rejectUnauthorized: true; minVersion: 'TLSv1.3' } {
+): {
+  key: string;
+  cert: string;
+  ca: string[];
+  requestCert: true;
+  rejectUnauthorized: true;
+  minVersion: 'TLSv1.3';
+} {
   return {
     key: cred.keyPem,
     cert: [cred.certPem, ...(trust.chain ?? [])].map((p) => p.trim()).join('\n'),
@@ -35,14 +42,19 @@ export function mutualTlsOptions(
  * Verifies the certificate the peer of `socket` presented against `store` (revocation, profile,
  * time), adding the CA certificates the peer sent as candidate intermediates. Never throws.
  */
-export function verifyTlsPeer(socket: TLSSocket, store: TrustStore, expect: ChainPurpose = 'node', at?: number): ChainCheck {
+export function verifyTlsPeer(
+  socket: TLSSocket,
+  store: TrustStore,
+  expect: ChainPurpose = 'node',
+  at?: number,
+): ChainCheck {
   let peer: PeerCertificate | undefined;
   try {
     peer = socket.getPeerCertificate(true);
   } catch {
     peer = undefined;
   }
-  if (!peer || !peer.raw) {
+  if (!peer?.raw) {
     return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'the TLS peer presented no certificate' };
   }
   const seen = new Set<PeerCertificate>([peer]);

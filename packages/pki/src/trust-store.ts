@@ -7,7 +7,11 @@
  */
 import { verify } from 'node:crypto';
 import { BsnError } from '@bsn/core';
-import { type CertificateInfo, type ParsedCertificate, parseCertificateDetailed } from './parse-certificate.js';
+import {
+  type CertificateInfo,
+  type ParsedCertificate,
+  parseCertificateDetailed,
+} from './parse-certificate.js';
 import { KEY_USAGE_BITS, OID } from './profile.js';
 
 /** A set of revoked certificate fingerprints (lower-case hex SHA-256 of the DER); a `Set<string>` satisfies it. */
@@ -44,7 +48,9 @@ const MAX_CHAIN = 6;
 const MAX_PATHS = 4;
 
 type Failure = { readonly ok: false; readonly code: string; readonly message: string };
-type StaticVerdict = Failure | { readonly ok: true; readonly paths: readonly (readonly ParsedCertificate[])[] };
+type StaticVerdict =
+  | Failure
+  | { readonly ok: true; readonly paths: readonly (readonly ParsedCertificate[])[] };
 
 function fail(code: string, message: string): Failure {
   return { ok: false, code, message };
@@ -61,22 +67,32 @@ const EMPTY_REVOKED: RevocationList = { has: () => false };
 function checkLeaf(leaf: ParsedCertificate, expect: ChainPurpose): Failure | undefined {
   const name = label(leaf);
   if (leaf.unknownCritical.length > 0) {
-    return fail('BSN_PKI_UNKNOWN_CRITICAL_EXTENSION', `certificate ${name} has unknown critical extensions ${leaf.unknownCritical.join(', ')}`);
+    return fail(
+      'BSN_PKI_UNKNOWN_CRITICAL_EXTENSION',
+      `certificate ${name} has unknown critical extensions ${leaf.unknownCritical.join(', ')}`,
+    );
   }
   const ku = leaf.keyUsageBits ?? 0;
   const eku = leaf.extKeyUsage ?? [];
   if (expect === 'ca') {
-    if (!leaf.isCa) return fail('BSN_PKI_LEAF_AS_CA', `certificate ${name} is not a CA certificate but a CA is expected`);
+    if (!leaf.isCa)
+      return fail('BSN_PKI_LEAF_AS_CA', `certificate ${name} is not a CA certificate but a CA is expected`);
     if ((ku & KEY_USAGE_BITS.keyCertSign) === 0) {
       return fail('BSN_PKI_KEY_USAGE', `CA certificate ${name} lacks the keyCertSign key usage`);
     }
     return undefined;
   }
   if (leaf.isCa) {
-    return fail('BSN_PKI_CA_AS_LEAF', `certificate ${name} is a CA certificate but a ${expect} certificate is expected`);
+    return fail(
+      'BSN_PKI_CA_AS_LEAF',
+      `certificate ${name} is a CA certificate but a ${expect} certificate is expected`,
+    );
   }
   if (!leaf.info.subject.commonName) {
-    return fail('BSN_PKI_CERT_MALFORMED', `certificate ${name} has no subject CN, so it names no user or node`);
+    return fail(
+      'BSN_PKI_CERT_MALFORMED',
+      `certificate ${name} has no subject CN, so it names no user or node`,
+    );
   }
   if ((ku & KEY_USAGE_BITS.digitalSignature) === 0) {
     return fail('BSN_PKI_KEY_USAGE', `certificate ${name} lacks the digitalSignature key usage`);
@@ -84,7 +100,10 @@ function checkLeaf(leaf: ParsedCertificate, expect: ChainPurpose): Failure | und
   const client = eku.includes(OID.clientAuth);
   const server = eku.includes(OID.serverAuth);
   if (expect === 'node' && !(client && server)) {
-    return fail('BSN_PKI_KEY_USAGE', `certificate ${name} is not a node certificate: it needs extended key usages serverAuth and clientAuth`);
+    return fail(
+      'BSN_PKI_KEY_USAGE',
+      `certificate ${name} is not a node certificate: it needs extended key usages serverAuth and clientAuth`,
+    );
   }
   if (expect === 'user' && (!client || server)) {
     return fail(
@@ -104,9 +123,13 @@ function checkLeaf(leaf: ParsedCertificate, expect: ChainPurpose): Failure | und
 function checkIssuerCa(ca: ParsedCertificate, index: number): Failure | undefined {
   const name = label(ca);
   if (ca.unknownCritical.length > 0) {
-    return fail('BSN_PKI_UNKNOWN_CRITICAL_EXTENSION', `issuer ${name} has unknown critical extensions ${ca.unknownCritical.join(', ')}`);
+    return fail(
+      'BSN_PKI_UNKNOWN_CRITICAL_EXTENSION',
+      `issuer ${name} has unknown critical extensions ${ca.unknownCritical.join(', ')}`,
+    );
   }
-  if (!ca.isCa) return fail('BSN_PKI_LEAF_AS_CA', `certificate ${name} issued another certificate but is not a CA`);
+  if (!ca.isCa)
+    return fail('BSN_PKI_LEAF_AS_CA', `certificate ${name} issued another certificate but is not a CA`);
   if (ca.keyUsageBits === undefined || (ca.keyUsageBits & KEY_USAGE_BITS.keyCertSign) === 0) {
     return fail('BSN_PKI_KEY_USAGE', `issuer ${name} lacks the keyCertSign key usage`);
   }
@@ -114,7 +137,10 @@ function checkIssuerCa(ca: ParsedCertificate, index: number): Failure | undefine
   const below = index - 1;
   const pathLength = ca.info.pathLength;
   if (pathLength !== undefined && below > pathLength) {
-    return fail('BSN_PKI_PATH_LENGTH', `issuer ${name} allows ${pathLength} CA certificate(s) below it, the chain has ${below}`);
+    return fail(
+      'BSN_PKI_PATH_LENGTH',
+      `issuer ${name} allows ${pathLength} CA certificate(s) below it, the chain has ${below}`,
+    );
   }
   return undefined;
 }
@@ -130,22 +156,35 @@ function signedBy(child: ParsedCertificate, issuer: ParsedCertificate): boolean 
 }
 
 /** Dynamic checks on one path: revocation, then validity time of every certificate. */
-function checkPathAt(path: readonly ParsedCertificate[], at: number, revoked: RevocationList): Failure | undefined {
+function checkPathAt(
+  path: readonly ParsedCertificate[],
+  at: number,
+  revoked: RevocationList,
+): Failure | undefined {
   for (const c of path) {
     let isRevoked: boolean;
     try {
       isRevoked = revoked.has(c.info.fingerprint);
     } catch {
-      return fail('BSN_PKI_REVOKED', 'the revocation list cannot be consulted; refusing rather than accepting');
+      return fail(
+        'BSN_PKI_REVOKED',
+        'the revocation list cannot be consulted; refusing rather than accepting',
+      );
     }
     if (isRevoked) return fail('BSN_PKI_REVOKED', `certificate ${label(c)} is revoked`);
   }
   for (const c of path) {
     if (at < c.info.notBefore) {
-      return fail('BSN_PKI_CERT_NOT_YET_VALID', `certificate ${label(c)} is not valid before ${new Date(c.info.notBefore).toISOString()}`);
+      return fail(
+        'BSN_PKI_CERT_NOT_YET_VALID',
+        `certificate ${label(c)} is not valid before ${new Date(c.info.notBefore).toISOString()}`,
+      );
     }
     if (at > c.info.notAfter) {
-      return fail('BSN_PKI_CERT_EXPIRED', `certificate ${label(c)} expired at ${new Date(c.info.notAfter).toISOString()}`);
+      return fail(
+        'BSN_PKI_CERT_EXPIRED',
+        `certificate ${label(c)} expired at ${new Date(c.info.notAfter).toISOString()}`,
+      );
     }
   }
   return undefined;
@@ -180,7 +219,9 @@ export class TrustStore {
     }
     const cacheSize = opts.cacheSize ?? defaultTrustStoreOptions.cacheSize;
     if (!Number.isInteger(cacheSize) || cacheSize < 0) {
-      throw new BsnError('BSN_INVALID_ARGUMENT', 'cacheSize must be a non-negative integer', { details: { field: 'cacheSize' } });
+      throw new BsnError('BSN_INVALID_ARGUMENT', 'cacheSize must be a non-negative integer', {
+        details: { field: 'cacheSize' },
+      });
     }
     this.#cacheSize = cacheSize;
     opts.roots.forEach((pem, i) => {
@@ -199,7 +240,8 @@ export class TrustStore {
       void parsed.publicKey;
       return parsed;
     } catch (err) {
-      if (err instanceof BsnError) throw new BsnError(err.code, `${what}: ${err.message}`, { details: err.details });
+      if (err instanceof BsnError)
+        throw new BsnError(err.code, `${what}: ${err.message}`, { details: err.details });
       throw err;
     }
   }
@@ -256,8 +298,10 @@ export class TrustStore {
     if (!['user', 'node', 'ca', 'leaf'].includes(expect)) {
       return fail('BSN_INVALID_ARGUMENT', `expect must be user, node, ca or leaf, not "${String(expect)}"`);
     }
-    if (typeof at !== 'number' || !Number.isFinite(at)) return fail('BSN_INVALID_ARGUMENT', 'at must be a time in ms');
-    if (typeof leafPem !== 'string') return fail('BSN_PKI_CERT_MALFORMED', 'certificate must be a PEM string');
+    if (typeof at !== 'number' || !Number.isFinite(at))
+      return fail('BSN_INVALID_ARGUMENT', 'at must be a time in ms');
+    if (typeof leafPem !== 'string')
+      return fail('BSN_PKI_CERT_MALFORMED', 'certificate must be a PEM string');
     const key = `${expect}\n${leafPem}`;
     let verdict = this.#cache.get(key);
     if (!verdict) {
@@ -310,7 +354,10 @@ export class TrustStore {
         return;
       }
       if (path.length >= MAX_CHAIN) {
-        firstFailure ??= fail('BSN_PKI_PATH_LENGTH', `chain of ${label(leaf)} is longer than ${MAX_CHAIN} certificates`);
+        firstFailure ??= fail(
+          'BSN_PKI_PATH_LENGTH',
+          `chain of ${label(leaf)} is longer than ${MAX_CHAIN} certificates`,
+        );
         return;
       }
       const candidates = (this.#bySubject.get(current.issuerDer) ?? []).filter(

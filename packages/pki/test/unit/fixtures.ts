@@ -28,19 +28,45 @@ export interface Hierarchy {
   node: Credential;
 }
 
-export async function hierarchy(alg: 'ecdsa-p256-sha256' | 'ed25519' = 'ecdsa-p256-sha256'): Promise<Hierarchy> {
+export async function hierarchy(
+  alg: 'ecdsa-p256-sha256' | 'ed25519' = 'ecdsa-p256-sha256',
+): Promise<Hierarchy> {
   const root = await createRootCa({ commonName: 'BSN Root', organization: 'BSN', algorithm: alg, now: NOW });
   const orgCa = asCred(
-    await issueCaCertificate(root, { commonName: 'Acme CA', organization: 'Acme', purpose: 'org', algorithm: alg, now: NOW }),
+    await issueCaCertificate(root, {
+      commonName: 'Acme CA',
+      organization: 'Acme',
+      purpose: 'org',
+      algorithm: alg,
+      now: NOW,
+    }),
   );
   const pcnCa = asCred(
-    await issueCaCertificate(root, { commonName: 'Beijing PCN CA', organization: 'PCN-BJ', purpose: 'pcn', algorithm: alg, now: NOW }),
+    await issueCaCertificate(root, {
+      commonName: 'Beijing PCN CA',
+      organization: 'PCN-BJ',
+      purpose: 'pcn',
+      algorithm: alg,
+      now: NOW,
+    }),
   );
   const user = asCred(
-    await issueUserCertificate(orgCa, { id: 'alice', organization: 'Acme', role: 'client', algorithm: alg, now: NOW }),
+    await issueUserCertificate(orgCa, {
+      id: 'alice',
+      organization: 'Acme',
+      role: 'client',
+      algorithm: alg,
+      now: NOW,
+    }),
   );
   const node = asCred(
-    await issueNodeCertificate(pcnCa, { id: 'pcn-bj-1', organization: 'PCN-BJ', hosts: ['localhost', '127.0.0.1'], algorithm: alg, now: NOW }),
+    await issueNodeCertificate(pcnCa, {
+      id: 'pcn-bj-1',
+      organization: 'PCN-BJ',
+      hosts: ['localhost', '127.0.0.1'],
+      algorithm: alg,
+      now: NOW,
+    }),
   );
   return { root, orgCa, pcnCa, user, node };
 }
@@ -53,12 +79,29 @@ export function asCred(issued: { certPem: string; keyPem?: string }): Credential
 
 type KeyAlg = 'p256' | 'ed25519' | 'p384' | 'rsa';
 
-const PARAMS: Record<KeyAlg, { gen: webcrypto.Algorithm | webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams; sign: webcrypto.Algorithm | webcrypto.EcdsaParams }> = {
-  p256: { gen: { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams },
-  p384: { gen: { name: 'ECDSA', namedCurve: 'P-384' } as webcrypto.EcKeyGenParams, sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams },
+const PARAMS: Record<
+  KeyAlg,
+  {
+    gen: webcrypto.Algorithm | webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
+    sign: webcrypto.Algorithm | webcrypto.EcdsaParams;
+  }
+> = {
+  p256: {
+    gen: { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyGenParams,
+    sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
+  },
+  p384: {
+    gen: { name: 'ECDSA', namedCurve: 'P-384' } as webcrypto.EcKeyGenParams,
+    sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
+  },
   ed25519: { gen: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
   rsa: {
-    gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as webcrypto.RsaHashedKeyGenParams,
+    gen: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    } as webcrypto.RsaHashedKeyGenParams,
     sign: { name: 'RSASSA-PKCS1-v1_5' },
   },
 };
@@ -72,7 +115,10 @@ export interface RawKeys {
 }
 
 export async function rawKeys(alg: KeyAlg): Promise<RawKeys> {
-  const pair = (await webcrypto.subtle.generateKey(PARAMS[alg].gen, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const pair = (await webcrypto.subtle.generateKey(PARAMS[alg].gen, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey));
   const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
   return {
@@ -96,7 +142,12 @@ export async function importKeys(keyPem: string): Promise<RawKeys> {
     true,
     ['verify'],
   );
-  return { alg, pair: { privateKey, publicKey }, privatePem: keyPem, publicPem: createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString() };
+  return {
+    alg,
+    pair: { privateKey, publicKey },
+    privatePem: keyPem,
+    publicPem: createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString(),
+  };
 }
 
 /** What a raw certificate should contain. */
@@ -119,11 +170,20 @@ export async function craft(o: CraftOptions): Promise<string> {
   const signer = o.issuer?.keys ?? o.keys;
   const extensions: x509.Extension[] = [];
   if (o.ca !== undefined) {
-    extensions.push(o.ca === false ? new x509.BasicConstraintsExtension(false, undefined, true) : new x509.BasicConstraintsExtension(true, o.ca.pathLength, true));
+    extensions.push(
+      o.ca === false
+        ? new x509.BasicConstraintsExtension(false, undefined, true)
+        : new x509.BasicConstraintsExtension(true, o.ca.pathLength, true),
+    );
   }
   if (o.keyUsage !== undefined) extensions.push(new x509.KeyUsagesExtension(o.keyUsage, true));
   if (o.eku) extensions.push(new x509.ExtendedKeyUsageExtension(o.eku, false));
-  if (o.hosts) extensions.push(new x509.SubjectAlternativeNameExtension(o.hosts.map((h) => ({ type: /^[\d.]+$/.test(h) ? 'ip' : 'dns', value: h }))));
+  if (o.hosts)
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        o.hosts.map((h) => ({ type: /^[\d.]+$/.test(h) ? 'ip' : 'dns', value: h })),
+      ),
+    );
   extensions.push(...(o.extraExtensions ?? []));
   const cert = await x509.X509CertificateGenerator.create({
     subject: new x509.Name(o.subject),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { type webcrypto, X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { BsnError, generateKeyPair, signBytes, verifySignature } from '@bsn/core';
 import * as x509 from '@peculiar/x509';
@@ -17,6 +17,11 @@ import {
   verifyCertificateChain,
 } from '../../src/index.js';
 import { AT, asCred, craft, hierarchy, importKeys, KU, NOW, rawKeys, userSubject } from './fixtures.js';
+
+/** A value outside a parameter's type, as an untyped caller would pass it. */
+function unknownValue<T>(value: string): T {
+  return value as unknown as T;
+}
 
 function rejectsWith(code: string, message?: RegExp) {
   return (err: unknown) => {
@@ -72,7 +77,12 @@ describe('certificate profile', async () => {
   it('issues user certificates with the organisation and role as subject attributes, clientAuth only', () => {
     const user = parseCertificate(h.user.certPem);
     assert.equal(user.kind, 'user');
-    assert.deepEqual(user.subject, { commonName: 'alice', organization: 'Acme', role: 'client', attributes: {} });
+    assert.deepEqual(user.subject, {
+      commonName: 'alice',
+      organization: 'Acme',
+      role: 'client',
+      attributes: {},
+    });
     assert.deepEqual(user.extendedKeyUsage, [OID.clientAuth]);
     assert.deepEqual(user.keyUsage, ['digitalSignature']);
     assert.equal(user.hosts.length, 0);
@@ -81,7 +91,12 @@ describe('certificate profile', async () => {
   it('uses random positive 16-byte serial numbers and backdates notBefore by five minutes', async () => {
     const serials = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      const c = await issueUserCertificate(h.orgCa, { id: `u${i}`, organization: 'Acme', role: 'client', now: NOW });
+      const c = await issueUserCertificate(h.orgCa, {
+        id: `u${i}`,
+        organization: 'Acme',
+        role: 'client',
+        now: NOW,
+      });
       const info = parseCertificate(c.certPem);
       assert.match(info.serialNumber, /^[0-7][0-9a-f]{31}$/);
       assert.ok(!info.serialNumber.startsWith('00'));
@@ -94,9 +109,21 @@ describe('certificate profile', async () => {
 
   it('cuts a certificate’s validity to its issuer’s notAfter', async () => {
     const shortCa = asCred(
-      await issueCaCertificate(h.root, { commonName: 'Short', organization: 'S', purpose: 'org', validDays: 10, now: NOW }),
+      await issueCaCertificate(h.root, {
+        commonName: 'Short',
+        organization: 'S',
+        purpose: 'org',
+        validDays: 10,
+        now: NOW,
+      }),
     );
-    const user = await issueUserCertificate(shortCa, { id: 'u', organization: 'S', role: 'client', validDays: 365, now: NOW });
+    const user = await issueUserCertificate(shortCa, {
+      id: 'u',
+      organization: 'S',
+      role: 'client',
+      validDays: 365,
+      now: NOW,
+    });
     assert.equal(parseCertificate(user.certPem).notAfter, parseCertificate(shortCa.certPem).notAfter);
   });
 
@@ -109,7 +136,11 @@ describe('certificate profile', async () => {
       now: NOW,
     });
     const info = parseCertificate(issued.certPem);
-    assert.deepEqual(info.subject.attributes, { 'kyc.tier': '2', note: 'a, "quoted" = value', region: 'Beijing' });
+    assert.deepEqual(info.subject.attributes, {
+      'kyc.tier': '2',
+      note: 'a, "quoted" = value',
+      region: 'Beijing',
+    });
     assert.equal(info.subject.role, 'admin');
     const caller = callerFromCertificate(info);
     assert.deepEqual(caller, {
@@ -124,7 +155,12 @@ describe('certificate profile', async () => {
   });
 
   it('keeps subject values with commas, quotes and non-ASCII characters exactly', async () => {
-    const issued = await issueUserCertificate(h.orgCa, { id: 'Zhang, "San" 张三', organization: '北京 Co., Ltd', role: 'r=1', now: NOW });
+    const issued = await issueUserCertificate(h.orgCa, {
+      id: 'Zhang, "San" 张三',
+      organization: '北京 Co., Ltd',
+      role: 'r=1',
+      now: NOW,
+    });
     const info = parseCertificate(issued.certPem);
     assert.equal(info.subject.commonName, 'Zhang, "San" 张三');
     assert.equal(info.subject.organization, '北京 Co., Ltd');
@@ -136,7 +172,12 @@ describe('key modes', async () => {
   const h = await hierarchy();
 
   it('custody mode returns a fresh private key that signs for the certificate', async () => {
-    const issued = await issueUserCertificate(h.orgCa, { id: 'carol', organization: 'Acme', role: 'client', now: NOW });
+    const issued = await issueUserCertificate(h.orgCa, {
+      id: 'carol',
+      organization: 'Acme',
+      role: 'client',
+      now: NOW,
+    });
     assert.ok(issued.keyPem);
     const info = parseCertificate(issued.certPem);
     const sig = signBytes(issued.keyPem, new Uint8Array([1, 2, 3]));
@@ -145,9 +186,20 @@ describe('key modes', async () => {
 
   it('upload mode certifies the key of a verified CSR and returns no key', async () => {
     const pair = generateKeyPair('ed25519');
-    const csrPem = await createCsr({ keyPem: pair.privateKeyPem, commonName: 'dave', organization: 'Acme', role: 'client' });
+    const csrPem = await createCsr({
+      keyPem: pair.privateKeyPem,
+      commonName: 'dave',
+      organization: 'Acme',
+      role: 'client',
+    });
     assert.match(csrPem, /^-----BEGIN CERTIFICATE REQUEST-----\n/);
-    const issued = await issueUserCertificate(h.orgCa, { id: 'dave', organization: 'Acme', role: 'client', csrPem, now: NOW });
+    const issued = await issueUserCertificate(h.orgCa, {
+      id: 'dave',
+      organization: 'Acme',
+      role: 'client',
+      csrPem,
+      now: NOW,
+    });
     assert.equal(issued.keyPem, undefined);
     const info = parseCertificate(issued.certPem);
     assert.equal(info.publicKeyPem, pair.publicKeyPem);
@@ -174,22 +226,44 @@ describe('key modes', async () => {
     der[der.length - 5]! ^= 0x01;
     const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'erin', organization: 'Acme', role: 'client', csrPem: tampered, now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'erin',
+        organization: 'Acme',
+        role: 'client',
+        csrPem: tampered,
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_CSR_INVALID'),
     );
   });
 
   it('rejects a CSR that is not a CSR, and one requested for another identity (BSN_PKI_CSR_INVALID)', async () => {
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', csrPem: 'hello', now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        csrPem: 'hello',
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_CSR_INVALID'),
     );
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', csrPem: h.user.certPem, now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        csrPem: h.user.certPem,
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_CSR_INVALID'),
     );
     const pair = generateKeyPair();
-    const csrPem = await createCsr({ keyPem: pair.privateKeyPem, commonName: 'mallory', organization: 'Acme' });
+    const csrPem = await createCsr({
+      keyPem: pair.privateKeyPem,
+      commonName: 'mallory',
+      organization: 'Acme',
+    });
     await assert.rejects(
       issueUserCertificate(h.orgCa, { id: 'alice', organization: 'Acme', role: 'admin', csrPem, now: NOW }),
       rejectsWith('BSN_PKI_CSR_INVALID', /for "mallory", not for "alice"/),
@@ -198,12 +272,19 @@ describe('key modes', async () => {
 
   it('rejects unsupported algorithms: an unknown name, an RSA CSR, a P-384 public key (BSN_PKI_UNSUPPORTED_ALGORITHM)', async () => {
     await assert.rejects(
-      // @ts-expect-error: an algorithm BSN does not know
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', algorithm: 'sm2', now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        algorithm: unknownValue('sm2'),
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_UNSUPPORTED_ALGORITHM'),
     );
-    // @ts-expect-error: an algorithm BSN does not know
-    await assert.rejects(createRootCa({ commonName: 'r', organization: 'o', algorithm: 'rsa-2048' }), rejectsWith('BSN_PKI_UNSUPPORTED_ALGORITHM'));
+    await assert.rejects(
+      createRootCa({ commonName: 'r', organization: 'o', algorithm: unknownValue('rsa-2048') }),
+      rejectsWith('BSN_PKI_UNSUPPORTED_ALGORITHM'),
+    );
     const rsa = await rawKeys('rsa');
     const rsaCsr = await x509.Pkcs10CertificateRequestGenerator.create({
       name: new x509.Name(userSubject('x')),
@@ -211,12 +292,24 @@ describe('key modes', async () => {
       signingAlgorithm: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.RsaHashedImportParams,
     });
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', csrPem: rsaCsr.toString('pem'), now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        csrPem: rsaCsr.toString('pem'),
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_UNSUPPORTED_ALGORITHM', /rsa/),
     );
     const p384 = await rawKeys('p384');
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', publicKeyPem: p384.publicPem, now: NOW }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        publicKeyPem: p384.publicPem,
+        now: NOW,
+      }),
       rejectsWith('BSN_PKI_UNSUPPORTED_ALGORITHM', /secp384r1/),
     );
   });
@@ -241,7 +334,10 @@ describe('issuer checks', async () => {
 
   it('refuses an issuer key that is not the issuer certificate’s key (BSN_PKI_KEY_MISMATCH)', async () => {
     await assert.rejects(
-      issueUserCertificate({ certPem: h.orgCa.certPem, keyPem: h.pcnCa.keyPem }, { id: 'x', organization: 'Acme', role: 'client', now: NOW }),
+      issueUserCertificate(
+        { certPem: h.orgCa.certPem, keyPem: h.pcnCa.keyPem },
+        { id: 'x', organization: 'Acme', role: 'client', now: NOW },
+      ),
       rejectsWith('BSN_PKI_KEY_MISMATCH'),
     );
   });
@@ -253,16 +349,29 @@ describe('issuer checks', async () => {
       rejectsWith('BSN_PKI_CERT_EXPIRED'),
     );
     await assert.rejects(
-      issueUserCertificate(h.orgCa, { id: 'x', organization: 'Acme', role: 'client', now: new Date(NOW.getTime() - 3_600_000) }),
+      issueUserCertificate(h.orgCa, {
+        id: 'x',
+        organization: 'Acme',
+        role: 'client',
+        now: new Date(NOW.getTime() - 3_600_000),
+      }),
       rejectsWith('BSN_PKI_CERT_NOT_YET_VALID'),
     );
   });
 
   it('refuses a CA whose key usage lacks keyCertSign (BSN_PKI_KEY_USAGE)', async () => {
     const keys = await rawKeys('p256');
-    const certPem = await craft({ subject: userSubject('odd CA'), keys, ca: { pathLength: 0 }, keyUsage: KU.digitalSignature });
+    const certPem = await craft({
+      subject: userSubject('odd CA'),
+      keys,
+      ca: { pathLength: 0 },
+      keyUsage: KU.digitalSignature,
+    });
     await assert.rejects(
-      issueUserCertificate({ certPem, keyPem: keys.privatePem }, { id: 'x', organization: 'Acme', role: 'client', now: NOW }),
+      issueUserCertificate(
+        { certPem, keyPem: keys.privatePem },
+        { id: 'x', organization: 'Acme', role: 'client', now: NOW },
+      ),
       rejectsWith('BSN_PKI_KEY_USAGE'),
     );
   });
@@ -270,22 +379,96 @@ describe('issuer checks', async () => {
   it('validates every option and names the bad field (BSN_INVALID_ARGUMENT)', async () => {
     const cases: [Promise<unknown>, string][] = [
       [issueUserCertificate(h.orgCa, { id: '', organization: 'Acme', role: 'client', now: NOW }), 'id'],
-      [issueUserCertificate(h.orgCa, { id: 'x'.repeat(65), organization: 'Acme', role: 'client', now: NOW }), 'id'],
-      [issueUserCertificate(h.orgCa, { id: 'a\nb', organization: 'Acme', role: 'client', now: NOW }), 'id'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', validDays: 0, now: NOW }), 'validDays'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', validDays: 1.5, now: NOW }), 'validDays'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', now: new Date(Number.NaN) }), 'now'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', attributes: { CN: 'root' }, now: NOW }), 'attributes.CN'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', attributes: { '1x': 'v' }, now: NOW }), 'attributes.1x'],
-      [issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', attributes: { x: 'v'.repeat(1025) }, now: NOW }), 'attributes.x'],
       [
-        issueUserCertificate(h.orgCa, { id: 'a', organization: 'Acme', role: 'client', csrPem: 'x', publicKeyPem: 'y', now: NOW }),
+        issueUserCertificate(h.orgCa, { id: 'x'.repeat(65), organization: 'Acme', role: 'client', now: NOW }),
+        'id',
+      ],
+      [issueUserCertificate(h.orgCa, { id: 'a\nb', organization: 'Acme', role: 'client', now: NOW }), 'id'],
+      [issueUserCertificate(h.orgCa, { id: 'alice ', organization: 'Acme', role: 'client', now: NOW }), 'id'],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          validDays: 0,
+          now: NOW,
+        }),
+        'validDays',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          validDays: 1.5,
+          now: NOW,
+        }),
+        'validDays',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          now: new Date(Number.NaN),
+        }),
+        'now',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          attributes: { CN: 'root' },
+          now: NOW,
+        }),
+        'attributes.CN',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          attributes: { '1x': 'v' },
+          now: NOW,
+        }),
+        'attributes.1x',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          attributes: { x: 'v'.repeat(1025) },
+          now: NOW,
+        }),
+        'attributes.x',
+      ],
+      [
+        issueUserCertificate(h.orgCa, {
+          id: 'a',
+          organization: 'Acme',
+          role: 'client',
+          csrPem: 'x',
+          publicKeyPem: 'y',
+          now: NOW,
+        }),
         'csrPem',
       ],
       [issueNodeCertificate(h.pcnCa, { id: 'n', organization: 'P', hosts: [], now: NOW }), 'hosts'],
-      [issueNodeCertificate(h.pcnCa, { id: 'n', organization: 'P', hosts: ['bad host!'], now: NOW }), 'hosts[0]'],
-      // @ts-expect-error: not a CA purpose
-      [issueCaCertificate(h.root, { commonName: 'c', organization: 'o', purpose: 'bank', now: NOW }), 'purpose'],
+      [
+        issueNodeCertificate(h.pcnCa, { id: 'n', organization: 'P', hosts: ['bad host!'], now: NOW }),
+        'hosts[0]',
+      ],
+      [
+        issueCaCertificate(h.root, {
+          commonName: 'c',
+          organization: 'o',
+          purpose: unknownValue('bank'),
+          now: NOW,
+        }),
+        'purpose',
+      ],
     ];
     for (const [promise, field] of cases) {
       await assert.rejects(promise, (err: unknown) => {
@@ -300,9 +483,10 @@ describe('issuer checks', async () => {
   it('never puts a private key into an error', async () => {
     const { privateKeyPem } = generateKeyPair();
     const broken = privateKeyPem.replace(/[A-Za-z]/, '!');
-    const err = await issueUserCertificate({ certPem: h.orgCa.certPem, keyPem: broken }, { id: 'x', organization: 'A', role: 'r', now: NOW }).catch(
-      (e: unknown) => e,
-    );
+    const err = await issueUserCertificate(
+      { certPem: h.orgCa.certPem, keyPem: broken },
+      { id: 'x', organization: 'A', role: 'r', now: NOW },
+    ).catch((e: unknown) => e);
     assert.ok(err instanceof BsnError);
     assert.equal(err.code, 'BSN_KEY_INVALID');
     const body = privateKeyPem.split('\n')[1]!;
@@ -315,17 +499,41 @@ describe('algorithms', () => {
   it('builds and verifies a complete Ed25519 hierarchy', async () => {
     const h = await hierarchy('ed25519');
     for (const c of [h.root, h.orgCa, h.user]) assert.equal(parseCertificate(c.certPem).algorithm, 'ed25519');
-    const check = verifyCertificateChain(h.user.certPem, { roots: [h.root.certPem], intermediates: [h.orgCa.certPem], expect: 'user', at: AT });
+    const check = verifyCertificateChain(h.user.certPem, {
+      roots: [h.root.certPem],
+      intermediates: [h.orgCa.certPem],
+      expect: 'user',
+      at: AT,
+    });
     assert.ok(check.ok, check.ok ? '' : check.message);
   });
 
   it('verifies a mixed chain: P-256 root, Ed25519 CA, P-256 and Ed25519 leaves', async () => {
     const root = await createRootCa({ commonName: 'Mixed Root', organization: 'BSN', now: NOW });
-    const ca = asCred(await issueCaCertificate(root, { commonName: 'Ed CA', organization: 'Acme', purpose: 'org', algorithm: 'ed25519', now: NOW }));
-    const edUser = await issueUserCertificate(ca, { id: 'ed', organization: 'Acme', role: 'client', algorithm: 'ed25519', now: NOW });
+    const ca = asCred(
+      await issueCaCertificate(root, {
+        commonName: 'Ed CA',
+        organization: 'Acme',
+        purpose: 'org',
+        algorithm: 'ed25519',
+        now: NOW,
+      }),
+    );
+    const edUser = await issueUserCertificate(ca, {
+      id: 'ed',
+      organization: 'Acme',
+      role: 'client',
+      algorithm: 'ed25519',
+      now: NOW,
+    });
     const pUser = await issueUserCertificate(ca, { id: 'p', organization: 'Acme', role: 'client', now: NOW });
     for (const leaf of [edUser, pUser]) {
-      const check = verifyCertificateChain(leaf.certPem, { roots: [root.certPem], intermediates: [ca.certPem], expect: 'user', at: AT });
+      const check = verifyCertificateChain(leaf.certPem, {
+        roots: [root.certPem],
+        intermediates: [ca.certPem],
+        expect: 'user',
+        at: AT,
+      });
       assert.ok(check.ok, check.ok ? '' : check.message);
       assert.deepEqual(
         check.chain.map((c) => c.algorithm),

@@ -13,14 +13,18 @@ import {
   TrustStore,
   verifyCertificateChain,
 } from '../../src/index.js';
-import { AT, craft, EKU, hierarchy, importKeys, KU, nameOf, NOW, rawKeys, userSubject } from './fixtures.js';
+import { AT, craft, EKU, hierarchy, importKeys, KU, NOW, nameOf, rawKeys, userSubject } from './fixtures.js';
 
 const h = await hierarchy();
 const roots = [h.root.certPem];
 const intermediates = [h.orgCa.certPem, h.pcnCa.certPem];
 const orgKeys = await importKeys(h.orgCa.keyPem);
 
-function check(leafPem: string, expect: ChainPurpose, extra: { at?: number; revoked?: Set<string>; intermediates?: string[] } = {}): ChainCheck {
+function check(
+  leafPem: string,
+  expect: ChainPurpose,
+  extra: { at?: number; revoked?: Set<string>; intermediates?: string[] } = {},
+): ChainCheck {
   return verifyCertificateChain(leafPem, {
     roots,
     intermediates: extra.intermediates ?? intermediates,
@@ -38,7 +42,10 @@ function rejected(result: ChainCheck, code: string, message?: RegExp): void {
 }
 
 /** A user certificate crafted under the org CA with the given changes. */
-function orgLeaf(over: Partial<Parameters<typeof craft>[0]> = {}, keys?: Awaited<ReturnType<typeof rawKeys>>) {
+function orgLeaf(
+  over: Partial<Parameters<typeof craft>[0]> = {},
+  keys?: Awaited<ReturnType<typeof rawKeys>>,
+) {
   return (async () =>
     craft({
       subject: userSubject('crafted'),
@@ -101,7 +108,11 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
     ];
     for (const pem of cases) rejected(check(pem, 'user'), 'BSN_PKI_CERT_MALFORMED');
     const twoCns = await craft({
-      subject: [{ O: [{ utf8String: 'Acme' }] }, { CN: [{ utf8String: 'alice' }] }, { CN: [{ utf8String: 'admin' }] }],
+      subject: [
+        { O: [{ utf8String: 'Acme' }] },
+        { CN: [{ utf8String: 'alice' }] },
+        { CN: [{ utf8String: 'admin' }] },
+      ],
       issuer: { certPem: h.orgCa.certPem, keys: orgKeys },
       keys: await rawKeys('p256'),
       ca: false,
@@ -128,7 +139,12 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
 
   it('a certificate of another root, or with its intermediate missing (BSN_PKI_UNKNOWN_ISSUER)', async () => {
     const otherRoot = await createRootCa({ commonName: 'Other Root', organization: 'Evil', now: NOW });
-    const stranger = await issueUserCertificate(otherRoot, { id: 'eve', organization: 'Evil', role: 'client', now: NOW });
+    const stranger = await issueUserCertificate(otherRoot, {
+      id: 'eve',
+      organization: 'Evil',
+      role: 'client',
+      now: NOW,
+    });
     rejected(check(stranger.certPem, 'user'), 'BSN_PKI_UNKNOWN_ISSUER');
     rejected(check(h.user.certPem, 'user', { intermediates: [] }), 'BSN_PKI_UNKNOWN_ISSUER', /Acme CA/);
     rejected(check(otherRoot.certPem, 'ca'), 'BSN_PKI_UNKNOWN_ISSUER');
@@ -146,7 +162,13 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
     });
     rejected(check(forged, 'user'), 'BSN_PKI_BAD_SIGNATURE', /mallory/);
     // A forged CA with the real CA's name but another key cannot vouch either.
-    const fakeCa = await craft({ subject: nameOf(h.orgCa.certPem), issuer: { certPem: h.root.certPem, keys: impostorKeys }, keys: impostorKeys, ca: { pathLength: 0 }, keyUsage: KU.keyCertSign });
+    const fakeCa = await craft({
+      subject: nameOf(h.orgCa.certPem),
+      issuer: { certPem: h.root.certPem, keys: impostorKeys },
+      keys: impostorKeys,
+      ca: { pathLength: 0 },
+      keyUsage: KU.keyCertSign,
+    });
     rejected(check(fakeCa, 'ca'), 'BSN_PKI_BAD_SIGNATURE');
   });
 
@@ -160,21 +182,49 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
   it('a revoked certificate, or one under a revoked CA (BSN_PKI_REVOKED)', () => {
     const user = parseCertificate(h.user.certPem);
     const ca = parseCertificate(h.orgCa.certPem);
-    rejected(check(h.user.certPem, 'user', { revoked: new Set([user.fingerprint]) }), 'BSN_PKI_REVOKED', /alice/);
-    rejected(check(h.user.certPem, 'user', { revoked: new Set([ca.fingerprint]) }), 'BSN_PKI_REVOKED', /Acme CA/);
-    assert.ok(check(h.node.certPem, 'node', { revoked: new Set([ca.fingerprint]) }).ok, 'the PCN CA branch is unaffected');
+    rejected(
+      check(h.user.certPem, 'user', { revoked: new Set([user.fingerprint]) }),
+      'BSN_PKI_REVOKED',
+      /alice/,
+    );
+    rejected(
+      check(h.user.certPem, 'user', { revoked: new Set([ca.fingerprint]) }),
+      'BSN_PKI_REVOKED',
+      /Acme CA/,
+    );
+    assert.ok(
+      check(h.node.certPem, 'node', { revoked: new Set([ca.fingerprint]) }).ok,
+      'the PCN CA branch is unaffected',
+    );
   });
 
   it('a certificate used for a purpose its key usages do not allow (BSN_PKI_KEY_USAGE)', async () => {
     rejected(check(h.node.certPem, 'user'), 'BSN_PKI_KEY_USAGE', /node certificate/);
     rejected(check(h.user.certPem, 'node'), 'BSN_PKI_KEY_USAGE', /serverAuth and clientAuth/);
-    rejected(check(await orgLeaf({ keyUsage: KU.keyEncipherment }), 'user'), 'BSN_PKI_KEY_USAGE', /digitalSignature/);
+    rejected(
+      check(await orgLeaf({ keyUsage: KU.keyEncipherment }), 'user'),
+      'BSN_PKI_KEY_USAGE',
+      /digitalSignature/,
+    );
     rejected(check(await orgLeaf({ eku: ['1.3.6.1.5.5.7.3.3'] }), 'leaf'), 'BSN_PKI_KEY_USAGE', /clientAuth/);
     // A CA without keyCertSign cannot vouch for what it signs.
     const rootKeys = await importKeys(h.root.keyPem);
     const caKeys = await rawKeys('p256');
-    const weakCa = await craft({ subject: userSubject('Weak CA', 'Weak', 'ca'), issuer: { certPem: h.root.certPem, keys: rootKeys }, keys: caKeys, ca: { pathLength: 0 }, keyUsage: KU.cRLSign });
-    const leaf = await craft({ subject: userSubject('w'), issuer: { certPem: weakCa, keys: caKeys }, keys: await rawKeys('p256'), ca: false, keyUsage: KU.digitalSignature, eku: [EKU.client] });
+    const weakCa = await craft({
+      subject: userSubject('Weak CA', 'Weak', 'ca'),
+      issuer: { certPem: h.root.certPem, keys: rootKeys },
+      keys: caKeys,
+      ca: { pathLength: 0 },
+      keyUsage: KU.cRLSign,
+    });
+    const leaf = await craft({
+      subject: userSubject('w'),
+      issuer: { certPem: weakCa, keys: caKeys },
+      keys: await rawKeys('p256'),
+      ca: false,
+      keyUsage: KU.digitalSignature,
+      eku: [EKU.client],
+    });
     rejected(check(leaf, 'user', { intermediates: [weakCa] }), 'BSN_PKI_KEY_USAGE', /keyCertSign/);
   });
 
@@ -196,7 +246,11 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
       keyUsage: KU.digitalSignature,
       eku: [EKU.client],
     });
-    rejected(check(issuedByUser, 'user', { intermediates: [...intermediates, h.user.certPem] }), 'BSN_PKI_LEAF_AS_CA', /alice/);
+    rejected(
+      check(issuedByUser, 'user', { intermediates: [...intermediates, h.user.certPem] }),
+      'BSN_PKI_LEAF_AS_CA',
+      /alice/,
+    );
   });
 
   it('a CA below a pathLen-0 CA (BSN_PKI_PATH_LENGTH)', async () => {
@@ -208,38 +262,81 @@ describe('verifyCertificateChain rejects, each with its own code', () => {
       ca: {},
       keyUsage: KU.keyCertSign,
     });
-    const leaf = await craft({ subject: userSubject('deep'), issuer: { certPem: subCa, keys: subKeys }, keys: await rawKeys('p256'), ca: false, keyUsage: KU.digitalSignature, eku: [EKU.client] });
-    rejected(check(leaf, 'user', { intermediates: [...intermediates, subCa] }), 'BSN_PKI_PATH_LENGTH', /Acme CA/);
+    const leaf = await craft({
+      subject: userSubject('deep'),
+      issuer: { certPem: subCa, keys: subKeys },
+      keys: await rawKeys('p256'),
+      ca: false,
+      keyUsage: KU.digitalSignature,
+      eku: [EKU.client],
+    });
+    rejected(
+      check(leaf, 'user', { intermediates: [...intermediates, subCa] }),
+      'BSN_PKI_PATH_LENGTH',
+      /Acme CA/,
+    );
   });
 
   it('keys and signatures of other algorithms (BSN_PKI_UNSUPPORTED_ALGORITHM)', async () => {
-    rejected(check(await orgLeaf({}, await rawKeys('p384')), 'user'), 'BSN_PKI_UNSUPPORTED_ALGORITHM', /secp384r1/);
+    rejected(
+      check(await orgLeaf({}, await rawKeys('p384')), 'user'),
+      'BSN_PKI_UNSUPPORTED_ALGORITHM',
+      /secp384r1/,
+    );
     const rsa = await rawKeys('rsa');
-    const rsaRoot = await craft({ subject: userSubject('RSA Root', 'R', 'ca'), keys: rsa, ca: { pathLength: 1 }, keyUsage: KU.keyCertSign });
+    const rsaRoot = await craft({
+      subject: userSubject('RSA Root', 'R', 'ca'),
+      keys: rsa,
+      ca: { pathLength: 1 },
+      keyUsage: KU.keyCertSign,
+    });
     rejected(check(rsaRoot, 'ca'), 'BSN_PKI_UNSUPPORTED_ALGORITHM');
     const p384 = await rawKeys('p384');
-    const sha384Root = await craft({ subject: userSubject('P384', 'R', 'ca'), keys: p384, ca: { pathLength: 1 }, keyUsage: KU.keyCertSign });
+    const sha384Root = await craft({
+      subject: userSubject('P384', 'R', 'ca'),
+      keys: p384,
+      ca: { pathLength: 1 },
+      keyUsage: KU.keyCertSign,
+    });
     rejected(check(sha384Root, 'ca'), 'BSN_PKI_UNSUPPORTED_ALGORITHM', /1\.2\.840\.10045\.4\.3\.3/);
   });
 
   it('a certificate with a critical extension BSN does not process (BSN_PKI_UNKNOWN_CRITICAL_EXTENSION)', async () => {
-    const leaf = await orgLeaf({ extraExtensions: [new x509.Extension('1.2.3.4.5', true, new Uint8Array([5, 0]))] });
+    const leaf = await orgLeaf({
+      extraExtensions: [new x509.Extension('1.2.3.4.5', true, new Uint8Array([5, 0]))],
+    });
     rejected(check(leaf, 'user'), 'BSN_PKI_UNKNOWN_CRITICAL_EXTENSION', /1\.2\.3\.4\.5/);
-    const harmless = await orgLeaf({ extraExtensions: [new x509.Extension('1.2.3.4.5', false, new Uint8Array([5, 0]))] });
+    const harmless = await orgLeaf({
+      extraExtensions: [new x509.Extension('1.2.3.4.5', false, new Uint8Array([5, 0]))],
+    });
     assert.ok(check(harmless, 'user').ok, 'a non-critical unknown extension is ignored');
   });
 
   it('a bad trust configuration or purpose, without throwing', () => {
     rejected(verifyCertificateChain(h.user.certPem, { roots: [], expect: 'user' }), 'BSN_INVALID_ARGUMENT');
-    rejected(verifyCertificateChain(h.user.certPem, { roots: ['garbage'], expect: 'user' }), 'BSN_PKI_CERT_MALFORMED', /roots\[0\]/);
+    rejected(
+      verifyCertificateChain(h.user.certPem, { roots: ['garbage'], expect: 'user' }),
+      'BSN_PKI_CERT_MALFORMED',
+      /roots\[0\]/,
+    );
     // @ts-expect-error: hostile purpose
     rejected(check(h.user.certPem, 'admin'), 'BSN_INVALID_ARGUMENT');
     rejected(check(h.user.certPem, 'user', { at: Number.NaN }), 'BSN_INVALID_ARGUMENT');
   });
 
   it('fails closed when the revocation list itself throws', () => {
-    const broken = { has: (): boolean => { throw new Error('db down'); } };
-    const result = verifyCertificateChain(h.user.certPem, { roots, intermediates, expect: 'user', at: AT, revoked: broken });
+    const broken = {
+      has: (): boolean => {
+        throw new Error('db down');
+      },
+    };
+    const result = verifyCertificateChain(h.user.certPem, {
+      roots,
+      intermediates,
+      expect: 'user',
+      at: AT,
+      revoked: broken,
+    });
     rejected(result, 'BSN_PKI_REVOKED', /cannot be consulted/);
   });
 
@@ -301,8 +398,14 @@ describe('TrustStore', () => {
 
   it('throws at construction for a malformed root or intermediate, naming it', () => {
     assert.throws(() => new TrustStore({ roots: [h.root.certPem, 'x'] }), /roots\[1\]/);
-    assert.throws(() => new TrustStore({ roots, intermediates: ['x'] }), (e: Error & { code?: string }) => e.code === 'BSN_PKI_CERT_MALFORMED');
-    assert.throws(() => new TrustStore({ roots }).revoke('ABC'), (e: Error & { code?: string }) => e.code === 'BSN_INVALID_ARGUMENT');
+    assert.throws(
+      () => new TrustStore({ roots, intermediates: ['x'] }),
+      (e: Error & { code?: string }) => e.code === 'BSN_PKI_CERT_MALFORMED',
+    );
+    assert.throws(
+      () => new TrustStore({ roots }).revoke('ABC'),
+      (e: Error & { code?: string }) => e.code === 'BSN_INVALID_ARGUMENT',
+    );
   });
 });
 
@@ -327,9 +430,16 @@ describe('hostile input, property-based', () => {
   it('never throws on arbitrary text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 300 }), (text) => {
-        const result = store.verify(`-----BEGIN CERTIFICATE-----\n${text}\n-----END CERTIFICATE-----`, 'leaf', AT);
+        const result = store.verify(
+          `-----BEGIN CERTIFICATE-----\n${text}\n-----END CERTIFICATE-----`,
+          'leaf',
+          AT,
+        );
         assert.equal(result.ok, false);
-        assert.throws(() => parseCertificate(text), (e: Error & { code?: string }) => e.code === 'BSN_PKI_CERT_MALFORMED');
+        assert.throws(
+          () => parseCertificate(text),
+          (e: Error & { code?: string }) => e.code === 'BSN_PKI_CERT_MALFORMED',
+        );
       }),
       { numRuns: 300 },
     );
