@@ -465,42 +465,52 @@ export const BlockMarkerSchema = Type.Object(
 // Static types
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A wire type made read-only all the way down, so values built from core's (read-only) protocol
+ * types are assignable to it and nobody mutates an answer in place.
+ */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
 /** Wire type of {@link ErrorBodySchema}. */
-export type ErrorBody = Static<typeof ErrorBodySchema>;
+export type ErrorBody = DeepReadonly<Static<typeof ErrorBodySchema>>;
 /** Wire type of {@link HealthResponseSchema}. */
-export type HealthResponse = Static<typeof HealthResponseSchema>;
+export type HealthResponse = DeepReadonly<Static<typeof HealthResponseSchema>>;
 /** Wire type of {@link PcnInfoSchema}. */
-export type PcnInfo = Static<typeof PcnInfoSchema>;
+export type PcnInfo = DeepReadonly<Static<typeof PcnInfoSchema>>;
 /** Wire type of {@link NetworkResponseSchema}. */
-export type NetworkResponse = Static<typeof NetworkResponseSchema>;
+export type NetworkResponse = DeepReadonly<Static<typeof NetworkResponseSchema>>;
 /** Wire type of {@link ChainResponseSchema}. */
-export type ChainResponse = Static<typeof ChainResponseSchema>;
+export type ChainResponse = DeepReadonly<Static<typeof ChainResponseSchema>>;
 /** Wire type of {@link ChainHostSchema}. */
-export type ChainHost = Static<typeof ChainHostSchema>;
+export type ChainHost = DeepReadonly<Static<typeof ChainHostSchema>>;
 /** Wire type of {@link HostingProofSchema}. */
-export type HostingProof = Static<typeof HostingProofSchema>;
+export type HostingProof = DeepReadonly<Static<typeof HostingProofSchema>>;
 /** Wire type of {@link TransactionAcceptedSchema}. */
-export type TransactionAccepted = Static<typeof TransactionAcceptedSchema>;
+export type TransactionAccepted = DeepReadonly<Static<typeof TransactionAcceptedSchema>>;
 /** Wire type of {@link TransactionResponseSchema}. */
-export type TransactionResponse = Static<typeof TransactionResponseSchema>;
+export type TransactionResponse = DeepReadonly<Static<typeof TransactionResponseSchema>>;
 /** Wire type of {@link QueryResponseSchema}. */
-export type QueryResponse = Static<typeof QueryResponseSchema>;
+export type QueryResponse = DeepReadonly<Static<typeof QueryResponseSchema>>;
 /** Wire type of {@link BlockResponseSchema}. */
-export type BlockResponse = Static<typeof BlockResponseSchema>;
+export type BlockResponse = DeepReadonly<Static<typeof BlockResponseSchema>>;
 /** Wire type of {@link StateResponseSchema}. */
-export type StateResponse = Static<typeof StateResponseSchema>;
+export type StateResponse = DeepReadonly<Static<typeof StateResponseSchema>>;
 /** Wire type of {@link StateReadSchema}. */
-export type StateRead = Static<typeof StateReadSchema>;
+export type StateRead = DeepReadonly<Static<typeof StateReadSchema>>;
 /** Wire type of {@link MerkleProofJsonSchema}. */
-export type MerkleProofJson = Static<typeof MerkleProofJsonSchema>;
+export type MerkleProofJson = DeepReadonly<Static<typeof MerkleProofJsonSchema>>;
 /** Wire type of {@link EventMessageSchema}. */
-export type EventMessage = Static<typeof EventMessageSchema>;
+export type EventMessage = DeepReadonly<Static<typeof EventMessageSchema>>;
 /** Wire type of {@link BlockMarkerSchema}. */
-export type BlockMarker = Static<typeof BlockMarkerSchema>;
+export type BlockMarker = DeepReadonly<Static<typeof BlockMarkerSchema>>;
 /** Wire type of {@link WaitModeSchema}. */
-export type WaitMode = Static<typeof WaitModeSchema>;
+export type WaitMode = DeepReadonly<Static<typeof WaitModeSchema>>;
 /** Wire type of {@link CommitRootsSchema}. */
-export type CommitRoots = Static<typeof CommitRootsSchema>;
+export type CommitRoots = DeepReadonly<Static<typeof CommitRootsSchema>>;
 
 /** Every named schema, by its title (the OpenAPI `components.schemas`). */
 export const namedSchemas: Readonly<Record<string, TSchema>> = Object.fromEntries(

@@ -1,0 +1,86 @@
+import { type QueryResponse, QueryResponseSchema, routeById, routePath, type StateRead } from '@bsn/api';
+import type { CommitCertificate, JsonValue } from '@bsn/core';
+import { type BaseClient, clientTrust } from '../client.js';
+import type { BaseError } from '../errors.js';
+import { request } from '../transport.js';
+import { verifyQueryProof } from '../verify/verifyQueryProof.js';
+import { createTransaction } from './createTransaction.js';
+import { verifyWithHosts } from './getTrustedHosts.js';
+
+/** Parameters of {@link query}. */
+export interface QueryParameters {
+  readonly chain: string;
+  readonly contract: string;
+  readonly method: string;
+  readonly args?: readonly JsonValue[];
+  /** Ask for proofs and verify them (default false). */
+  readonly proof?: boolean;
+  /** With proof: recompute the result from the proven reads; a different result fails verification. */
+  readonly recompute?: (reads: readonly StateRead[]) => JsonValue;
+  readonly signal?: AbortSignal;
+}
+/** Return type of {@link query}. `verified` is true only with proof, after every check passed. */
+export interface QueryReturnType {
+  readonly result: unknown;
+  readonly height: number;
+  readonly verified: boolean;
+  readonly reads: readonly StateRead[];
+  readonly certificate: CommitCertificate | null;
+  readonly signers: readonly string[];
+}
+/** Error type of {@link query}: gateway codes, BSN_SDK_STATE_PROOF_INVALID, BSN_SDK_NOT_FINAL, certificate and transport codes. */
+export type QueryErrorType = BaseError;
+
+/**
+ * Calls a read-only contract method. With `proof`, every state read the method made is verified
+ * against the certified stateRoot; the result itself is the contract's computation over those
+ * reads (pass `recompute` to check it too).
+ */
+export async function query(client: BaseClient, params: QueryParameters): Promise<QueryReturnType> {
+  const { tx } = createTransaction(client.identity, {
+    chain: params.chain,
+    contract: params.contract,
+    method: params.method,
+    ...(params.args === undefined ? {} : { args: params.args }),
+    now: client.now(),
+    hash: client.hash,
+  });
+  const res = await request<QueryResponse>(client.transport, {
+    method: 'POST',
+    path: `${routePath(routeById('query'), { chain: params.chain })}${params.proof ? '?proof=true' : ''}`,
+    body: tx,
+    auth: 'none',
+    responses: { 200: QueryResponseSchema },
+    signal: params.signal,
+  });
+  const body = res.body;
+  if (params.proof !== true) {
+    return {
+      result: body.result,
+      height: body.height,
+      verified: false,
+      reads: [],
+      certificate: null,
+      signers: [],
+    };
+  }
+  const verified = await verifyWithHosts(
+    client,
+    params.chain,
+    (hosts) =>
+      verifyQueryProof(params.chain, body, {
+        ...clientTrust(client),
+        hosts,
+        ...(params.recompute === undefined ? {} : { recompute: params.recompute }),
+      }),
+    params.signal,
+  );
+  return {
+    result: verified.result,
+    height: verified.height,
+    verified: true,
+    reads: verified.reads,
+    certificate: verified.certificate,
+    signers: verified.signers,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Derives a chain's hosting set from proven system-chain records, so a client accepts votes only
+ * from the PCNs the system chain says host the chain: the service record names the PCN ids, each
+ * PCN record binds an id to its node certificate, and both are proven against the stateRoot of a
+ * system-chain certificate signed by a quorum of the network's PCNs.
+ */
+import {
+  type ChainResponse,
+  defaultHostingRecordLayout,
+  type HostingRecordLayout,
+  SYSTEM_CHAIN_ID,
+  serviceOfChain,
+} from '@bsn/api';
+import { type HashAlgorithm, type JsonValue, verifyStateProof } from '@bsn/core';
+import { BaseError } from '../errors.js';
+import {
+  assertTrustedHost,
+  type Host,
+  type TrustOptions,
+  trustStoreFor,
+  verifyCertificate,
+} from './verifyCertificate.js';
+import { assertCertificateCovers } from './verifyReceipt.js';
+
+/** Options of {@link verifyHostingProof}. */
+export interface VerifyHostingProofOptions extends TrustOptions {
+  /** The system chain's hosts: every PCN of the verified network description. */
+  readonly systemHosts: readonly Host[];
+  readonly layout?: HostingRecordLayout;
+  readonly hash?: HashAlgorithm;
+}
+
+function invalid(message: string, details: Record<string, unknown>): BaseError {
+  return new BaseError('BSN_SDK_HOSTING_PROOF_INVALID', message, { details });
+}
+
+function sameHosts(a: readonly Host[], b: readonly Host[]): boolean {
+  if (a.length !== b.length) return false;
+  const m = new Map(b.map((h) => [h.pcn, h.certPem.trim()]));
+  return a.every((h) => m.get(h.pcn) === h.certPem.trim());
+}
+
+/** Verifies a `getChain` answer and returns the chain's proven hosting set. */
+export function verifyHostingProof(
+  response: ChainResponse,
+  options: VerifyHostingProofOptions,
+): readonly Host[] {
+  const chain = response.chain;
+  const hosts: Host[] = response.hosts.map((h) => ({ pcn: h.pcn, certPem: h.certPem }));
+  if (chain === SYSTEM_CHAIN_ID) {
+    if (!sameHosts(hosts, options.systemHosts)) {
+      throw invalid('the system chain’s hosts differ from the network’s PCNs', { chain });
+    }
+    return options.systemHosts;
+  }
+  const layout = options.layout ?? defaultHostingRecordLayout;
+  const proof = response.hostingProof;
+  if (proof === null) throw invalid(`chain ${chain} comes without a hosting proof`, { chain });
+  const cert = proof.certificate;
+  assertCertificateCovers(cert, { chain: SYSTEM_CHAIN_ID, height: proof.height, stateRoot: proof.stateRoot });
+  const store = trustStoreFor({
+    ...options,
+    intermediates: [...(options.intermediates ?? []), ...response.intermediates],
+  });
+  // The system chain's quorum is the network default; a quorum given for the service chain does not apply here.
+  const { quorum: _serviceQuorum, ...systemTrust } = options;
+  verifyCertificate(cert, options.systemHosts, { ...systemTrust, trustStore: store });
+  const proven = new Map<string, unknown>();
+  for (const read of proof.reads) {
+    if (
+      !verifyStateProof(
+        proof.stateRoot,
+        read.contract,
+        read.key,
+        read.value as JsonValue | null,
+        read.proof,
+        options.hash,
+      )
+    ) {
+      throw new BaseError(
+        'BSN_SDK_STATE_PROOF_INVALID',
+        `system record ${read.contract}/${read.key} does not verify against the certified stateRoot`,
+        {
+          details: { contract: read.contract, key: read.key, stateRoot: proof.stateRoot },
+        },
+      );
+    }
+    proven.set(`${read.contract}\u0000${read.key}`, read.value);
+  }
+  const name = serviceOfChain(chain, layout);
+  if (name === undefined) throw invalid(`chain ${chain} is not a service chain`, { chain });
+  const record = proven.get(`${layout.serviceContract}\u0000${layout.servicePrefix}${name}`) as
+    | { chain?: unknown; pcns?: unknown }
+    | null
+    | undefined;
+  if (record === undefined || record === null)
+    throw invalid(`no proven service record for ${name}`, { chain, service: name });
+  if (record.chain !== chain || !Array.isArray(record.pcns)) {
+    throw invalid(`service record of ${name} does not describe chain ${chain}`, { chain, service: name });
+  }
+  const provenIds = [...(record.pcns as unknown[])].map(String).sort();
+  const claimedIds = hosts.map((h) => h.pcn).sort();
+  if (provenIds.join('\n') !== claimedIds.join('\n')) {
+    throw invalid(`hosts of ${chain} differ from the service record`, {
+      chain,
+      proven: provenIds,
+      claimed: claimedIds,
+    });
+  }
+  const at = options.at ?? Date.now();
+  for (const host of hosts) {
+    const pcn = proven.get(`${layout.pcnContract}\u0000${layout.pcnPrefix}${host.pcn}`) as
+      | { certPem?: unknown; status?: unknown }
+      | null
+      | undefined;
+    if (pcn === undefined || pcn === null || typeof pcn.certPem !== 'string') {
+      throw invalid(`no proven PCN record for ${host.pcn}`, { chain, pcn: host.pcn });
+    }
+    if (pcn.certPem.trim() !== host.certPem.trim()) {
+      throw invalid(`certificate given for ${host.pcn} is not the one in its PCN record`, {
+        chain,
+        pcn: host.pcn,
+      });
+    }
+    if (pcn.status !== undefined && pcn.status !== 'active') {
+      throw invalid(`PCN ${host.pcn} is ${String(pcn.status)} in the system chain`, { chain, pcn: host.pcn });
+    }
+    assertTrustedHost(host, store, at);
+  }
+  return hosts;
+}
