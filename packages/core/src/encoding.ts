@@ -9,14 +9,18 @@
  * `JSON.stringify` does, numbers serialised with the ECMAScript Number-to-String algorithm.
  *
  * What JSON cannot carry is rejected with BSN_ENCODING_INVALID instead of being silently changed:
- * non-finite numbers, bigint, functions, symbols, cycles, and objects that are not plain
- * (Date, Map, class instances, byte arrays). `undefined` object members are omitted, as in JSON.
+ * non-finite numbers, bigint, functions, symbols, cycles, strings with unpaired surrogates, and
+ * objects that are not plain (Date, Map, class instances, byte arrays). `undefined` object members
+ * are omitted, as in JSON.
  */
 import { BsnError } from './errors.js';
 import { utf8 } from './hex.js';
 
 /** A value the canonical encoding accepts: JSON data. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+// With the `u` flag a surrogate range matches only unpaired halves: paired ones form one code point.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function fail(message: string, path: string): never {
   throw new BsnError('BSN_ENCODING_INVALID', `${message} at ${path}`, { details: { path } });
@@ -36,6 +40,10 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
       out.push(JSON.stringify(value));
       return;
     case 'string':
+      // RFC 8785 takes I-JSON input (RFC 7493 §2.1), which forbids unpaired surrogates: they are not
+      // Unicode text, and other JSON stacks would replace or drop them, changing the signed bytes.
+      if (LONE_SURROGATE.test(value))
+        fail('string with an unpaired UTF-16 surrogate cannot be encoded', path);
       out.push(JSON.stringify(value));
       return;
     case 'object':
@@ -66,6 +74,8 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
     out.push('{');
     keys.forEach((key, i) => {
       if (i > 0) out.push(',');
+      if (LONE_SURROGATE.test(key))
+        fail('member name with an unpaired UTF-16 surrogate cannot be encoded', path);
       out.push(JSON.stringify(key), ':');
       write(record[key], `${path}.${key}`, seen, out);
     });
