@@ -117,12 +117,6 @@ export function spkiDer(key: KeyObject): Buffer {
   return pub.export({ type: 'spki', format: 'der' });
 }
 
-/** SPKI PEM of a public key. */
-export function spkiPem(key: KeyObject): string {
-  const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return pub.export({ type: 'spki', format: 'pem' }).toString();
-}
-
 /** A WebCrypto private key for signing with `key`. */
 export async function signingCryptoKey(key: KeyObject, alg: SignatureAlgorithm): Promise<CryptoKey> {
   const der = key.export({ type: 'pkcs8', format: 'der' });

@@ -226,7 +226,7 @@ interface Extensions {
   unknownCritical: string[];
 }
 
-function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
+function readExtensions(der: Uint8Array, wrapper: Tlv | undefined): Extensions {
   const out: Extensions = {
     isCa: false,
     pathLength: undefined,
@@ -238,6 +238,7 @@ function readExtensions(der: Uint8Array, wrapper: Tlv): Extensions {
     hosts: [],
     unknownCritical: [],
   };
+  if (!wrapper) return out;
   const [list, ...extra] = children(der, wrapper);
   if (!list || extra.length > 0 || list.tag !== TAG.sequence)
     throw new DerError('extensions are not one SEQUENCE');
@@ -441,9 +442,7 @@ function parseDer(der: Buffer): ParsedCertificate {
   const spki = Buffer.from(der.subarray(spkiT.start, spkiT.end));
   const algorithm = spkiAlgorithm(der, spkiT);
   let publicKey: KeyObject | undefined;
-  const ext = extT
-    ? readExtensions(der, extT)
-    : readExtensions(Buffer.from([0xa3, 0x02, 0x30, 0x00]), { tag: 0xa3, start: 0, contentStart: 2, end: 4 });
+  const ext = readExtensions(der, extT);
 
   const dnAttributes: Record<string, string> = {};
   for (const f of subject.fields) {

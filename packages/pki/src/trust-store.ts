@@ -206,6 +206,7 @@ export class TrustStore {
   readonly #cache = new Map<string, StaticVerdict>();
   /** `child:issuer` fingerprint pairs of CA certificates whose signature verified: CAs are few, leaves many. */
   readonly #verifiedCaEdges = new Set<string>();
+  readonly #addedIntermediates = new Set<string>();
   readonly #cacheSize: number;
   #revoked: RevocationList;
   #ownRevoked: Set<string> | undefined;
@@ -257,8 +258,11 @@ export class TrustStore {
 
   /** Adds an intermediate CA certificate (it is trusted only if it chains to a root); throws for a malformed one. */
   addIntermediate(pem: string): void {
+    // Peers present their CA with every TLS connection: skip the parse for text seen before.
+    if (this.#addedIntermediates.has(pem)) return;
     // A leaf that had no known issuer may now have one, so memoised verdicts are dropped.
     if (this.#index(this.#parse(pem, 'intermediate'))) this.#cache.clear();
+    this.#addedIntermediates.add(pem);
   }
 
   /** Adds a fingerprint to this store's own revocation set (used when no external list was set). */
