@@ -9,7 +9,7 @@
  * Hex is lower-case everywhere; heights start at 1; the block before the first has hash
  * {@link ZERO_HASH}.
  */
-import { type JsonValue, canonicalEncode } from './encoding.js';
+import { canonicalEncode, type JsonValue } from './encoding.js';
 import { BsnError } from './errors.js';
 import { DEFAULT_HASH, type HashAlgorithm, hash } from './hash.js';
 import { fromHex, toHex } from './hex.js';
@@ -65,7 +65,10 @@ export function transactionId(payload: TransactionPayload, alg: HashAlgorithm = 
 
 /** Signs a payload with the signer's private key. */
 export function signTransaction(payload: TransactionPayload, privateKey: KeyInput): SignedTransaction {
-  return { payload, signature: toHex(signBytes(privateKey, signingBytes(SigningDomain.transaction, payload))) };
+  return {
+    payload,
+    signature: toHex(signBytes(privateKey, signingBytes(SigningDomain.transaction, payload))),
+  };
 }
 
 function hexOrEmpty(text: string): Uint8Array {
@@ -112,7 +115,10 @@ export function blockHash(header: BlockHeader, alg: HashAlgorithm = DEFAULT_HASH
 }
 
 /** The Merkle root over the txIds (as 32-byte leaves) of `txs`. */
-export function transactionsRoot(txs: readonly SignedTransaction[], alg: HashAlgorithm = DEFAULT_HASH): string {
+export function transactionsRoot(
+  txs: readonly SignedTransaction[],
+  alg: HashAlgorithm = DEFAULT_HASH,
+): string {
   return toHex(
     merkleRoot(
       txs.map((t) => fromHex(transactionId(t.payload, alg))),
@@ -233,7 +239,11 @@ export function quorumSize(hosts: number, fraction: readonly [number, number] = 
 /** The outcome of {@link verifyCommitCertificate}. */
 export type CertificateCheck =
   | { readonly ok: true; readonly signers: readonly string[] }
-  | { readonly ok: false; readonly code: 'BSN_CERTIFICATE_QUORUM' | 'BSN_CERTIFICATE_SIGNER'; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly code: 'BSN_CERTIFICATE_QUORUM' | 'BSN_CERTIFICATE_SIGNER';
+      readonly message: string;
+    };
 
 /**
  * Verifies a commit certificate against the set of PCNs hosting its chain (id → public key):
@@ -244,24 +254,66 @@ export type CertificateCheck =
 export function verifyCommitCertificate(
   cert: CommitCertificate,
   hosts: ReadonlyMap<string, KeyInput>,
-  quorum: number = quorumSize(hosts.size),
+  quorum?: number,
 ): CertificateCheck {
-  const seen = new Set<string>();
-  for (const vote of cert.votes ?? []) {
-    const key = hosts.get(vote.pcn);
-    if (key === undefined) {
-      return { ok: false, code: 'BSN_CERTIFICATE_SIGNER', message: `vote from ${vote.pcn}, which does not host the chain` };
-    }
-    if (!verifyCommitVote(cert, vote, key).ok) {
-      return { ok: false, code: 'BSN_CERTIFICATE_SIGNER', message: `vote of ${vote.pcn} has an invalid signature` };
-    }
-    seen.add(vote.pcn);
-  }
-  if (seen.size < quorum) {
+  // Certificates arrive from peers and clients: check the shape here so that verification keeps
+  // its promise never to throw, whatever the bytes decoded to.
+  if (hosts.size === 0) {
     return {
       ok: false,
       code: 'BSN_CERTIFICATE_QUORUM',
-      message: `certificate has ${seen.size} distinct hosting signers, ${quorum} needed`,
+      message: 'the chain has no hosting PCNs to form a quorum',
+    };
+  }
+  const needed = quorum ?? quorumSize(hosts.size);
+  if (!Number.isSafeInteger(needed) || needed < 1) {
+    return {
+      ok: false,
+      code: 'BSN_CERTIFICATE_QUORUM',
+      message: `quorum ${needed} is not a positive integer`,
+    };
+  }
+  const votes: unknown = cert?.votes;
+  if (!Array.isArray(votes)) {
+    return { ok: false, code: 'BSN_CERTIFICATE_SIGNER', message: 'certificate votes are not a list' };
+  }
+  const seen = new Set<string>();
+  for (const [i, vote] of (votes as unknown[]).entries()) {
+    if (
+      typeof vote !== 'object' ||
+      vote === null ||
+      typeof (vote as { pcn?: unknown }).pcn !== 'string' ||
+      typeof (vote as { signature?: unknown }).signature !== 'string'
+    ) {
+      return {
+        ok: false,
+        code: 'BSN_CERTIFICATE_SIGNER',
+        message: `vote ${i} is not {pcn, signature} strings`,
+      };
+    }
+    const { pcn, signature } = vote as { pcn: string; signature: string };
+    const key = hosts.get(pcn);
+    if (key === undefined) {
+      return {
+        ok: false,
+        code: 'BSN_CERTIFICATE_SIGNER',
+        message: `vote from ${pcn}, which does not host the chain`,
+      };
+    }
+    if (!verifyCommitVote(cert, { signature }, key).ok) {
+      return {
+        ok: false,
+        code: 'BSN_CERTIFICATE_SIGNER',
+        message: `vote of ${pcn} has an invalid signature`,
+      };
+    }
+    seen.add(pcn);
+  }
+  if (seen.size < needed) {
+    return {
+      ok: false,
+      code: 'BSN_CERTIFICATE_QUORUM',
+      message: `certificate has ${seen.size} distinct hosting signers, ${needed} needed`,
     };
   }
   return { ok: true, signers: [...seen].sort() };
