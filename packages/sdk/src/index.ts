@@ -30,3 +30,16 @@ export * from './verify/verifyHostingProof.js';
 export * from './verify/verifyNetwork.js';
 export * from './verify/verifyQueryProof.js';
 export * from './verify/verifyReceipt.js';
+export type {
+  BlockMarker,
+  BlockResponse,
+  ChainResponse,
+  EventMessage,
+  NetworkResponse,
+  QueryResponse,
+  StateRead,
+  StateResponse,
+  TransactionAccepted,
+  TransactionResponse,
+  WaitMode,
+} from '@bsn/api';
