@@ -1,0 +1,121 @@
+/**
+ * One chain's blocks, in one framed file `chains/<name>.blocks`, one block per record in height
+ * order. Only the offset of each block stays in memory (plus a few recent blocks for live
+ * subscribers); older blocks are read back from disk when a subscriber asks for them.
+ */
+import { type Block, type BlockHeader, BsnError, blockHash, ZERO_HASH } from '@bsn/core';
+import { FramedFile } from './framed-file.js';
+
+const RECENT_BLOCKS = 64;
+
+/** File name for a chain: the id itself when it is a plain name, otherwise `%` and its UTF-8 hex. */
+export function chainFileName(chain: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(chain)
+    ? `${chain}.blocks`
+    : `%${Buffer.from(chain, 'utf8').toString('hex')}.blocks`;
+}
+
+/** The chain id a block file name stands for, or undefined for a file that is not a block file. */
+export function chainFromFileName(file: string): string | undefined {
+  if (!file.endsWith('.blocks')) return undefined;
+  const stem = file.slice(0, -'.blocks'.length);
+  return stem.startsWith('%') ? Buffer.from(stem.slice(1), 'hex').toString('utf8') : stem;
+}
+
+/** Called for each block found when a block file is opened. */
+export type BlockVisitor = (block: Block) => void;
+
+/** A chain's durable blocks. */
+export class BlockFile {
+  private readonly offsets: number[] = [];
+  private readonly recent = new Map<number, Block>();
+  private last: BlockHeader | undefined;
+  private lastHash = ZERO_HASH;
+
+  // Set right after the scan in open(); the scan itself only needs the in-memory state.
+  private file!: FramedFile;
+
+  private constructor(readonly chain: string) {}
+
+  /**
+   * Opens the chain's block file, checks that heights run 1, 2, … and each prevHash matches, and
+   * calls `visit` for every block. A torn last block (crash while it was written, so never
+   * streamed) is cut off; any other damage throws BSN_ORDERING_CORRUPT.
+   */
+  static async open(path: string, chain: string, visit: BlockVisitor = () => {}): Promise<BlockFile> {
+    const bf = new BlockFile(chain);
+    bf.file = await FramedFile.open(path, (payload, offset) => {
+      const block = JSON.parse(payload.toString('utf8')) as Block;
+      bf.check(block, path);
+      bf.accept(block, offset);
+      visit(block);
+    });
+    return bf;
+  }
+
+  /** Height of the last block (0 for none). */
+  get height(): number {
+    return this.offsets.length;
+  }
+
+  /** Hash of the last block's header ({@link ZERO_HASH} for none). */
+  get tipHash(): string {
+    return this.lastHash;
+  }
+
+  /** Time of the last block (0 for none). */
+  get tipTime(): number {
+    return this.last?.time ?? 0;
+  }
+
+  /** Bytes of torn tail cut off when the file was opened. */
+  get truncatedBytes(): number {
+    return this.file.recovery.truncatedBytes;
+  }
+
+  /** Appends the next block durably (write + fdatasync) before anyone can see it. */
+  async append(block: Block): Promise<void> {
+    this.check(block, this.file.path);
+    const [offset] = await this.file.append([Buffer.from(JSON.stringify(block), 'utf8')]);
+    this.accept(block, offset as number);
+  }
+
+  /** The block at `height` (1 ≤ height ≤ this.height). */
+  async read(height: number): Promise<Block> {
+    const cached = this.recent.get(height);
+    if (cached) return cached;
+    const offset = this.offsets[height - 1];
+    if (offset === undefined) {
+      throw new BsnError('BSN_INVALID_ARGUMENT', `chain ${this.chain} has no block ${height}`, {
+        details: { chain: this.chain, height, tip: this.height },
+      });
+    }
+    return JSON.parse((await this.file.read(offset)).toString('utf8')) as Block;
+  }
+
+  /** Closes the file. */
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+
+  private check(block: Block, path: string): void {
+    const h = block.header;
+    if (h.chain !== this.chain || h.height !== this.height + 1 || h.prevHash !== this.lastHash) {
+      throw new BsnError('BSN_ORDERING_CORRUPT', `block file ${path} does not continue chain ${this.chain}`, {
+        details: {
+          file: path,
+          expected: { chain: this.chain, height: this.height + 1, prevHash: this.lastHash },
+          found: { chain: h.chain, height: h.height, prevHash: h.prevHash },
+        },
+      });
+    }
+  }
+
+  private accept(block: Block, offset: number): void {
+    this.offsets.push(offset);
+    this.last = block.header;
+    this.lastHash = blockHash(block.header);
+    this.recent.set(block.header.height, block);
+    this.recent.delete(block.header.height - RECENT_BLOCKS);
+  }
+}
