@@ -21,7 +21,6 @@ import {
   DEFAULT_HASH,
   fromHex,
   type HashAlgorithm,
-  hash as hashBytes,
   type JsonValue,
   type KeyInput,
   merkleRoot,
@@ -35,7 +34,7 @@ import {
 import Database from 'better-sqlite3';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
-import { VerifiedSignatures } from './envelope.js';
+import { textId, VerifiedSignatures } from './envelope.js';
 import { BlockOverlay } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
@@ -245,6 +244,11 @@ export class Chain {
         'SELECT height, idx, receipt FROM ledger_txs WHERE tx_id = ? ORDER BY accepted DESC, height DESC LIMIT 1',
       ),
       committed: db.prepare('SELECT 1 FROM ledger_txs WHERE tx_id = ? AND accepted = 1 LIMIT 1').pluck(),
+      committedAmong: db
+        .prepare(
+          'SELECT DISTINCT lower(hex(tx_id)) FROM ledger_txs WHERE accepted = 1 AND tx_id IN (SELECT unhex(value) FROM json_each(?))',
+        )
+        .pluck(),
       insertBlock: db.prepare(
         'INSERT INTO ledger_blocks (height, hash, header, signature, txs) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -339,6 +343,16 @@ export class Chain {
     };
   }
 
+  /** Which of `txIds` are already committed (one query per block instead of one per transaction). */
+  #committedAmong(txIds: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (let i = 0; i < txIds.length; i += 500) {
+      const rows = this.#stmt.committedAmong.all(JSON.stringify(txIds.slice(i, i + 500))) as string[];
+      for (const id of rows) found.add(id);
+    }
+    return found;
+  }
+
   #isCommitted(txId: string): boolean {
     return this.#stmt.committed.get(Buffer.from(txId, 'hex')) !== undefined;
   }
@@ -421,6 +435,7 @@ export class Chain {
       );
     }
     this.#checkOrderer(block);
+    const committed = this.#committedAmong(txIds);
     const execution = executeBlock(block, prepared, {
       chain: this.id,
       hash: this.hash,
@@ -429,7 +444,7 @@ export class Chain {
       contracts: this.#options.contracts,
       certificates: this.#options.certificates,
       state: this.state,
-      isCommitted: (txId) => this.#isCommitted(txId),
+      isCommitted: (txId) => committed.has(txId),
       keys: this.#keys,
       signatures: this.#signatures,
     });
@@ -447,7 +462,7 @@ export class Chain {
         const payload = (tx as { payload?: unknown } | null)?.payload;
         const text = canonicalString(payload === undefined ? null : payload);
         payloadTexts.push(text);
-        txIds.push(toHex(hashText(text, this.hash)));
+        txIds.push(textId(text, this.hash));
       }
     } catch (cause) {
       throw new BsnError('BSN_LEDGER_BLOCK_INVALID', 'block carries a transaction that is not JSON', {
@@ -647,10 +662,6 @@ export class Chain {
     this.#closed = true;
     this.#db.close();
   }
-}
-
-function hashText(text: string, alg: HashAlgorithm): Uint8Array {
-  return hashBytes(utf8(text), alg);
 }
 
 function rowToHead(row: CommitRow): ChainHead {

@@ -3,7 +3,13 @@
  * orderer): schema, sizes, chain, expiry, replay, contract and method, signer certificate and
  * signature. A refused envelope gets a `BSN_TX_*` BsnError and is never ordered.
  */
-import { BsnError, DEFAULT_HASH, type HashAlgorithm, type SignedTransaction } from '@bsn/core';
+import {
+  assertHashAlgorithm,
+  BsnError,
+  DEFAULT_HASH,
+  type HashAlgorithm,
+  type SignedTransaction,
+} from '@bsn/core';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import {
   checkExpiry,
@@ -69,6 +75,7 @@ export class TransactionChecker {
 
   constructor(options: Partial<TransactionCheckerOptions>, modules: TransactionCheckerModules) {
     this.options = Object.freeze({ ...defaultTransactionCheckerOptions, ...options });
+    assertHashAlgorithm(this.options.hash);
     this.#modules = modules;
     this.#signatures = modules.signatures ?? new VerifiedSignatures();
     this.#keys = modules.keys ?? new PublicKeyCache();
