@@ -1,8 +1,9 @@
 /**
  * Where the system chain keeps the records that say who hosts a chain, so the gateway knows which
  * keys to prove in a `HostingProof` and the SDK knows which proven values to read. The layout is
- * the system contracts' (packages/system: `service/<name>` in the services contract, `pcn/<id>` in
- * the membership contract); it is restated here because the SDK must not depend on the system package.
+ * the system contract's (packages/system: contract `system`, keys `service/<name>` and `pcn/<id>`);
+ * it is restated here because the SDK must not depend on the system package. A PCN record's
+ * `certPem` may be a bundle: the node certificate first, then the CA certificates above it.
  */
 
 /** The system chain's id. */
@@ -16,7 +17,7 @@ export interface HostingRecordLayout {
   readonly servicePrefix: string;
   /** Contract holding PCN records. */
   readonly pcnContract: string;
-  /** Key prefix of a PCN record (`<prefix><pcn id>`); the record has `id`, `certPem`, `gateway`, `status`. */
+  /** Key prefix of a PCN record (`<prefix><pcn id>`); the record has `id`, `certPem` (node certificate first), `gateway`, `status`. */
   readonly pcnPrefix: string;
   /** Prefix of a service chain's id before the service name (`svc-<name>`). */
   readonly serviceChainPrefix: string;
@@ -24,9 +25,9 @@ export interface HostingRecordLayout {
 
 /** The layout of the system contracts as they are. */
 export const defaultHostingRecordLayout: HostingRecordLayout = {
-  serviceContract: 'services',
+  serviceContract: 'system',
   servicePrefix: 'service/',
-  pcnContract: 'membership',
+  pcnContract: 'system',
   pcnPrefix: 'pcn/',
   serviceChainPrefix: 'svc-',
 };
@@ -39,4 +40,11 @@ export function serviceOfChain(
   return chain.startsWith(layout.serviceChainPrefix) && chain.length > layout.serviceChainPrefix.length
     ? chain.slice(layout.serviceChainPrefix.length)
     : undefined;
+}
+
+/** The PEM certificates of a bundle, in order (a single certificate gives a list of one). */
+export function splitCertificateBundle(pem: string): string[] {
+  return (
+    pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?.map((c) => `${c}\n`) ?? []
+  );
 }

@@ -6,6 +6,19 @@
  */
 import './errors.js';
 
+export type {
+  BlockMarker,
+  BlockResponse,
+  ChainResponse,
+  EventMessage,
+  NetworkResponse,
+  QueryResponse,
+  StateRead,
+  StateResponse,
+  TransactionAccepted,
+  TransactionResponse,
+  WaitMode,
+} from '@bsn/api';
 export * from './actions/createTransaction.js';
 export * from './actions/getBlock.js';
 export * from './actions/getChain.js';
@@ -30,16 +43,3 @@ export * from './verify/verifyHostingProof.js';
 export * from './verify/verifyNetwork.js';
 export * from './verify/verifyQueryProof.js';
 export * from './verify/verifyReceipt.js';
-export type {
-  BlockMarker,
-  BlockResponse,
-  ChainResponse,
-  EventMessage,
-  NetworkResponse,
-  QueryResponse,
-  StateRead,
-  StateResponse,
-  TransactionAccepted,
-  TransactionResponse,
-  WaitMode,
-} from '@bsn/api';

@@ -18,6 +18,7 @@ import type { BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { SseParser } from '../sse.js';
 import { backoffMs, gatewayUrl, RETRYABLE_GATEWAY_CODES, sleep } from '../transport.js';
+import { getHealth } from './getHealth.js';
 
 /** Parameters of {@link watchEvents}. */
 export interface WatchEventsParameters {
@@ -62,10 +63,11 @@ export function watchEvents(client: BaseClient, params: WatchEventsParameters): 
     params.lastEventId === undefined ? undefined : parseEventId(params.lastEventId);
   const route = routeById('watchEvents');
   const t = client.transport;
+  let from = params.from;
 
   async function connectOnce(gateway: string): Promise<boolean> {
     const query = new URLSearchParams();
-    if (cursor === undefined && params.from !== undefined) query.set('from', String(params.from));
+    if (cursor === undefined && from !== undefined) query.set('from', String(from));
     if (params.contract !== undefined) query.set('contract', params.contract);
     if (params.name !== undefined) query.set('name', params.name);
     const path = `${routePath(route, { chain: params.chain })}${query.size > 0 ? `?${query}` : ''}`;
@@ -193,6 +195,17 @@ export function watchEvents(client: BaseClient, params: WatchEventsParameters): 
   }
 
   async function run(): Promise<void> {
+    if (cursor === undefined && from === undefined) {
+      // Pin "from the next block" to a height now, so a reconnect before the first block marker
+      // cannot skip the blocks committed in between.
+      try {
+        const health = await getHealth(client, { signal });
+        const height = health.chains.find((c) => c.chain === params.chain)?.height;
+        if (height !== undefined) from = height + 1;
+      } catch {
+        // Without the height the gateway's own "next block" is used; the first marker pins it.
+      }
+    }
     let failures = 0;
     let offset = 0;
     while (!signal.aborted) {

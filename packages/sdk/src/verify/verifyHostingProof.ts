@@ -10,6 +10,7 @@ import {
   type HostingRecordLayout,
   SYSTEM_CHAIN_ID,
   serviceOfChain,
+  splitCertificateBundle,
 } from '@bsn/api';
 import { type HashAlgorithm, type JsonValue, verifyStateProof } from '@bsn/core';
 import { BaseError } from '../errors.js';
@@ -116,7 +117,8 @@ export function verifyHostingProof(
     if (pcn === undefined || pcn === null || typeof pcn.certPem !== 'string') {
       throw invalid(`no proven PCN record for ${host.pcn}`, { chain, pcn: host.pcn });
     }
-    if (pcn.certPem.trim() !== host.certPem.trim()) {
+    const [recordCert, ...recordCas] = splitCertificateBundle(pcn.certPem);
+    if (recordCert === undefined || recordCert.trim() !== host.certPem.trim()) {
       throw invalid(`certificate given for ${host.pcn} is not the one in its PCN record`, {
         chain,
         pcn: host.pcn,
@@ -124,6 +126,13 @@ export function verifyHostingProof(
     }
     if (pcn.status !== undefined && pcn.status !== 'active') {
       throw invalid(`PCN ${host.pcn} is ${String(pcn.status)} in the system chain`, { chain, pcn: host.pcn });
+    }
+    for (const ca of recordCas) {
+      try {
+        store.addIntermediate(ca); // proven, but still only trusted once it chains to the root
+      } catch {
+        // an unusable CA certificate cannot make any chain verify
+      }
     }
     assertTrustedHost(host, store, at);
   }

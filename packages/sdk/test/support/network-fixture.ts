@@ -238,16 +238,17 @@ export function systemState(
   pcnRecords: readonly Pcn[] = net.pcns,
 ): FixtureState {
   const s = new FixtureState();
-  s.set('services', `service/${service}`, {
+  s.set('system', `service/${service}`, {
     name: service,
     chain: `svc-${service}`,
     pcns: hosts.map((h) => h.id).sort(),
     status: 'active',
   });
   for (const p of pcnRecords)
-    s.set('membership', `pcn/${p.id}`, {
+    s.set('system', `pcn/${p.id}`, {
       id: p.id,
-      certPem: p.certPem,
+      // as the system contract stores it: the node certificate, then its CA (the SDK must split the bundle)
+      certPem: `${p.certPem}${net.pcnCa.certPem}`,
       gateway: p.gateway,
       status: 'active',
     });
@@ -295,7 +296,7 @@ export function chainResponse(
       chain: `svc-${service}`,
       service,
       hosts: hosts.map((h) => ({ pcn: h.id, certPem: h.certPem, gateway: h.gateway })),
-      intermediates: [net.pcnCa.certPem],
+      intermediates: [],
       quorum: hosts.length,
       height: 3,
       certifiedHeight: 3,
@@ -303,8 +304,8 @@ export function chainResponse(
         height: systemHeight,
         stateRoot,
         reads: [
-          sys.read('services', `service/${service}`),
-          ...hosts.map((h) => sys.read('membership', `pcn/${h.id}`)),
+          sys.read('system', `service/${service}`),
+          ...hosts.map((h) => sys.read('system', `pcn/${h.id}`)),
         ],
         certificate: systemCert,
       },

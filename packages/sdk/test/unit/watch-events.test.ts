@@ -46,6 +46,12 @@ describe('watchEvents', () => {
   let url: string;
   let authFailures = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/v1/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chains = [{ chain: 'svc-notary', height: 41, certifiedHeight: 41, status: 'running' }];
+      res.end(JSON.stringify({ status: 'ok', pcn: 'pcn-a', version: '1', time: 1, chains }));
+      return;
+    }
     try {
       verifyRequestSignature(
         { method: 'GET', path: req.url ?? '', authorization: req.headers.authorization },
@@ -179,5 +185,20 @@ describe('watchEvents', () => {
     assert.deepEqual(got, ['9:1:0']);
     assert.equal(connections[0]?.lastEventId, '9:0:0');
     assert.match(connections[0]?.url ?? '', /contract=notary&name=Stored/);
+  });
+
+  it('pins "from the next block" to the chain height before the first connection', async () => {
+    connections = [];
+    script = (_c, res) => res.write(ev(42, 0, 0));
+    const c = client();
+    let resolveDone: () => void;
+    const reached = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const watch = c.watchEvents({ chain: 'svc-notary', onEvent: () => resolveDone() });
+    await reached;
+    watch.unwatch();
+    await watch.done;
+    assert.match(connections[0]?.url ?? '', /from=42/);
   });
 });
