@@ -40,11 +40,18 @@ function filesIn(dir) {
 const files = [];
 for (const dir of testDirs()) for (const suite of suites) files.push(...filesIn(join(dir, suite)));
 if (files.length === 0) {
+  // An e2e suite with no tests yet is not a failure (CI runs it before the first e2e test lands);
+  // a unit or integration run that finds nothing means the runner is broken, so that still fails.
+  if (suites.every((s) => s === 'e2e')) {
+    console.log('no e2e test files yet (packages/*/test/e2e/*.test.ts): nothing to run');
+    process.exit(0);
+  }
   console.error(`no test files found for suites: ${suites.join(', ')}`);
   process.exit(1);
 }
 // Multi-process integration tests start their own nodes; two files at a time fits 2 cores.
-const concurrency = process.env.BSN_TEST_CONCURRENCY ?? (suites.includes('unit') && suites.length === 1 ? '4' : '2');
+const concurrency =
+  process.env.BSN_TEST_CONCURRENCY ?? (suites.includes('unit') && suites.length === 1 ? '4' : '2');
 const args = [
   '--conditions=@bsn/source',
   '--import',
@@ -55,5 +62,9 @@ const args = [
   ...extra,
   ...files.map((f) => relative(root, f)),
 ];
-const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, BSN_LOG_LEVEL: process.env.BSN_LOG_LEVEL ?? 'silent' } });
+const result = spawnSync(process.execPath, args, {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, BSN_LOG_LEVEL: process.env.BSN_LOG_LEVEL ?? 'silent' },
+});
 process.exit(result.status ?? 1);
