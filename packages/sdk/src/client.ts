@@ -3,6 +3,8 @@
  * between calls (the last good gateway, a memoising TrustStore, proven hosting sets). Actions are
  * plain functions `action(client, parameters)`; {@link createClient} binds them as methods.
  */
+
+import type { KeyObject } from 'node:crypto';
 import { defaultHostingRecordLayout, type HostingRecordLayout } from '@bsn/api';
 import { DEFAULT_HASH, type HashAlgorithm } from '@bsn/core';
 import type { TrustStore } from '@bsn/pki';
@@ -55,6 +57,8 @@ export interface BaseClient {
   readonly identity: Identity;
   readonly rootCertPem: string;
   readonly trustStore: TrustStore;
+  /** Public keys of node certificates already parsed. */
+  readonly keyCache: Map<string, KeyObject>;
   readonly hash: HashAlgorithm;
   readonly layout: HostingRecordLayout;
   readonly hostsTtlMs: number;
@@ -119,6 +123,7 @@ export function createBaseClient(options: ClientOptions): BaseClient {
       rootCertPem: options.rootCertPem,
       intermediates: options.intermediates ?? [],
     }),
+    keyCache: new Map(),
     hash: options.hash ?? defaultClientOptions.hash,
     layout: options.layout ?? defaultHostingRecordLayout,
     hostsTtlMs: options.hostsTtlMs ?? defaultClientOptions.hostsTtlMs,

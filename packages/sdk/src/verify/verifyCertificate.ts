@@ -3,6 +3,7 @@
  * PCN of the chain's hosting set whose node certificate chains to the network root, every
  * signature must verify, and the distinct signers must reach the quorum.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { type CommitCertificate, quorumSize, verifyCommitVote } from '@bsn/core';
 import { TrustStore } from '@bsn/pki';
 import { BaseError } from '../errors.js';
@@ -25,6 +26,8 @@ export interface TrustOptions {
   readonly at?: number;
   /** A TrustStore to reuse (memoises chain checks); built from rootCertPem and intermediates when absent. */
   readonly trustStore?: TrustStore;
+  /** Parsed public keys by certificate PEM, reused across calls (parsing a certificate costs twice a signature check). */
+  readonly keyCache?: Map<string, KeyObject>;
 }
 
 /** Error type of {@link verifyCertificate}. */
@@ -119,7 +122,19 @@ export function verifyCertificate(
       );
     }
     assertTrustedHost(host, store, at);
-    const check = verifyCommitVote(cert, vote, host.certPem);
+    let key = options.keyCache?.get(host.certPem);
+    if (key === undefined) {
+      try {
+        key = createPublicKey(host.certPem);
+      } catch {
+        throw new BaseError('BSN_SDK_PCN_UNTRUSTED', `node certificate of PCN ${host.pcn} cannot be read`, {
+          details: { pcn: host.pcn },
+        });
+      }
+      if (options.keyCache !== undefined && options.keyCache.size < 10_000)
+        options.keyCache.set(host.certPem, key);
+    }
+    const check = verifyCommitVote(cert, vote, key);
     if (!check.ok) {
       throw new BaseError(
         'BSN_SDK_VOTE_SIGNATURE',
