@@ -266,6 +266,40 @@ describe('Chain.commitBlock', () => {
     chain.close();
   });
 
+  it('fails a call past the per-transaction write limit, and a contract whose runtime is missing', () => {
+    const { chain } = open({
+      limits: { maxWritesPerTx: 1 },
+      contracts: (name, height) =>
+        name === 'evmToken'
+          ? { name, runtime: 'evm', code: '0x', codeHash: 'x' }
+          : testContracts(name, height),
+      runtimes: new Map([
+        [
+          'native',
+          testRuntime().register('counter', {
+            two(ctx) {
+              ctx.state.put('a', 1);
+              ctx.state.put('a', 2); // rewriting a key does not count twice
+              ctx.state.put('b', 1);
+              return null;
+            },
+          }),
+        ],
+      ]),
+    });
+    const { result } = commitTxs(chain, [
+      fixedTx(alice, 'w', 'counter', 'two', []),
+      fixedTx(alice, 'e', 'evmToken', 'transfer', []),
+      put(alice, 'ok', 1),
+    ]);
+    assert.deepEqual(
+      result.receipts.map((r) => r.error?.code ?? r.status),
+      ['BSN_LEDGER_TOO_MANY_WRITES', 'BSN_LEDGER_RUNTIME_UNKNOWN', 'ok'],
+    );
+    assert.equal(chain.state.get('counter', 'a'), null);
+    chain.close();
+  });
+
   it('is idempotent for a block committed again, and refuses a different block at a committed height as a fork', () => {
     const { chain } = open();
     const { block, result } = commitTxs(chain, [put(alice, 'a', 1)]);

@@ -217,6 +217,23 @@ describe('TransactionChecker', () => {
     );
   });
 
+  it('refuses new transactions while it remembers maxPending unexpired ones', () => {
+    const certs = new StubCertificates();
+    const alice = makeSigner('alice');
+    certs.add(alice);
+    const checker = new TransactionChecker(
+      { maxPending: 1 },
+      { chain: 'c1', certificates: certs, isCommitted: () => false, contractMethods: () => ['put'] },
+    );
+    checker.check(makeTx(alice, { contract: 'kv', method: 'put', expires: NOW + 10 }), NOW);
+    refusedWith(
+      () => checker.check(makeTx(alice, { contract: 'kv', method: 'put' }), NOW),
+      'BSN_TX_PENDING_FULL',
+    );
+    // once the pending one has expired it is forgotten and there is room again
+    checker.check(makeTx(alice, { contract: 'kv', method: 'put' }), NOW + 11);
+  });
+
   it('inspect reports the failure without throwing and without marking the transaction pending', () => {
     const { alice, checker } = setup();
     const tx = makeTx(alice, { contract: 'kv', method: 'put' });
