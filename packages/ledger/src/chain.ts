@@ -35,7 +35,7 @@ import Database from 'better-sqlite3';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { textId, VerifiedSignatures } from './envelope.js';
-import { BlockOverlay } from './execution-host.js';
+import { BlockOverlay, type StateReader } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
 import { MAX_STATE_KEY_BYTES, WorldState } from './state/index.js';
@@ -82,6 +82,14 @@ export interface CommitResult {
   readonly stateRoot: string;
   readonly receiptsRoot: string;
   readonly receipts: readonly Receipt[];
+}
+
+/** Options of {@link Chain.query}. */
+export interface QueryOptions {
+  /** Committed height to read at (default: the latest). */
+  readonly height?: number;
+  /** Called with every state key the call reads. */
+  readonly onRead?: (contract: string, key: string) => void;
 }
 
 /** A stored receipt and where its transaction is. */
@@ -546,12 +554,27 @@ export class Chain {
   }
 
   /**
-   * A read-only call on the latest committed state. Writes and events fail the call with
-   * BSN_LEDGER_READ_ONLY; unknown contracts and methods fail it with their BSN_TX_* code.
+   * A read-only call on committed state (the latest, or `options.height`). Writes and events fail
+   * the call with BSN_LEDGER_READ_ONLY; unknown contracts and methods fail it with their BSN_TX_*
+   * code. `options.onRead` learns every state key the call read (point reads and each key a range
+   * returned), so the gateway can prove the answer's inputs against that height's state root.
    */
-  query(contract: string, method: string, args: readonly JsonValue[], caller: Caller): InvocationResult {
+  query(
+    contract: string,
+    method: string,
+    args: readonly JsonValue[],
+    caller: Caller,
+    options: QueryOptions = {},
+  ): InvocationResult {
     this.#open();
-    const head = this.#head;
+    const latest = this.#head;
+    const height = options.height ?? latest.height;
+    if (!Number.isInteger(height) || height < 0 || height > latest.height) {
+      throw new BsnError('BSN_LEDGER_HEIGHT_UNKNOWN', `height ${height} is not committed (head is ${latest.height})`, {
+        details: { height, head: latest.height },
+      });
+    }
+    const head = height === latest.height ? latest : { height, time: this.block(height)?.header.time ?? 0 };
     const code = this.#options.contracts(contract, head.height + 1);
     if (!code) {
       return {
@@ -587,7 +610,20 @@ export class Chain {
           gasUsed: 0,
         };
       }
-      const host = new BlockOverlay(this.state).host(contract, this.limits, true);
+      const state = this.state;
+      const onRead = options.onRead;
+      const reader: StateReader = {
+        get: (c, k) => {
+          onRead?.(c, k);
+          return state.get(c, k, height);
+        },
+        range: (c, start, end, limit) => {
+          const entries = state.range(c, start, end, limit, height);
+          if (onRead) for (const e of entries) onRead(c, e.key);
+          return entries;
+        },
+      };
+      const host = new BlockOverlay(reader).host(contract, this.limits, true);
       return instance.invoke(
         {
           method,

@@ -390,7 +390,7 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     const withProof = q.proof === 'true';
     const height = withProof ? h.status().certifiedHeight : h.chain.height();
     if (withProof && height === 0) {
-      throw new BsnError('BSN_GATEWAY_UNAVAILABLE', `chain ${chain} has no certified block yet`, { details: { chain } });
+      throw new BsnError('BSN_GATEWAY_HEIGHT_NOT_CERTIFIED', `chain ${chain} has no certified block yet`, { details: { chain } });
     }
     const reads: { contract: string; key: string }[] = [];
     const result = h.chain.query(payload.contract, payload.method, payload.args, inspected.caller, {
