@@ -12,13 +12,12 @@
  * The domain bytes keep leaves and internal nodes apart. The tree shape is a function of the key
  * set alone, so the root is independent of insertion order and of how writes were batched.
  */
+import { hash as oneShotHash } from 'node:crypto';
 import { canonicalEncode, type JsonValue } from './encoding.js';
 import { BsnError } from './errors.js';
-import { DEFAULT_HASH, type HashAlgorithm, hashParts } from './hash.js';
+import { assertHashAlgorithm, DEFAULT_HASH, type HashAlgorithm, hashParts } from './hash.js';
 import { bytesEqual, fromHex, toHex, utf8 } from './hex.js';
 
-const LEAF_DOMAIN = new Uint8Array([0]);
-const NODE_DOMAIN = new Uint8Array([1]);
 const SEPARATOR = new Uint8Array([0]);
 const HASH_HEX = /^[0-9a-f]{64}$/;
 
@@ -48,13 +47,32 @@ export interface SparseMerkleProof {
   readonly siblings: readonly string[];
 }
 
+// Tree hashing is the hot path of a block commit (thousands of node hashes per block): hashing
+// one 65-byte buffer with the one-shot crypto.hash avoids a Hash object per node, which costs
+// more in garbage collection than in hashing. Falls back to hashParts for other input sizes.
+const scratch = Buffer.alloc(65);
+
+function hash65(tag: number, a: Uint8Array, b: Uint8Array, alg: HashAlgorithm): Uint8Array {
+  if (a.length !== 32 || b.length !== 32) return hashParts([new Uint8Array([tag]), a, b], alg);
+  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
+  scratch[0] = tag;
+  scratch.set(a, 1);
+  scratch.set(b, 33);
+  try {
+    return oneShotHash(alg, scratch, 'buffer');
+  } catch (cause) {
+    assertHashAlgorithm(alg); // names the algorithm when this machine's OpenSSL lacks it
+    throw cause;
+  }
+}
+
 /** H(0x00 ‖ keyHash ‖ valueHash): the hash of a leaf. */
 export function sparseMerkleLeafHash(
   keyHash: Uint8Array,
   valueHash: Uint8Array,
   alg: HashAlgorithm = DEFAULT_HASH,
 ): Uint8Array {
-  return hashParts([LEAF_DOMAIN, keyHash, valueHash], alg);
+  return hash65(0, keyHash, valueHash, alg);
 }
 
 /** H(0x01 ‖ left ‖ right): the hash of an internal node. */
@@ -63,7 +81,7 @@ export function sparseMerkleNodeHash(
   right: Uint8Array,
   alg: HashAlgorithm = DEFAULT_HASH,
 ): Uint8Array {
-  return hashParts([NODE_DOMAIN, left, right], alg);
+  return hash65(1, left, right, alg);
 }
 
 /** Bit `i` (0 = most significant bit of byte 0) of a key hash. */
@@ -85,12 +103,14 @@ export function stateKeyHash(contract: string, key: string, alg: HashAlgorithm =
       },
     );
   }
-  return toHex(hashParts([utf8(contract), SEPARATOR, utf8(key)], alg));
+  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
+  return oneShotHash(alg, Buffer.concat([utf8(contract), SEPARATOR, utf8(key)]), 'hex');
 }
 
 /** The value hash of a state entry: H(canonicalEncode(value)). */
 export function stateValueHash(value: JsonValue, alg: HashAlgorithm = DEFAULT_HASH): string {
-  return toHex(hashParts([canonicalEncode(value)], alg));
+  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
+  return oneShotHash(alg, canonicalEncode(value), 'hex');
 }
 
 function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {

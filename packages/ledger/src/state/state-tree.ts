@@ -22,17 +22,19 @@ import {
   decodeNode,
   encodeNode,
   type InternalNode,
+  internalNode,
   type LeafNode,
   nibble,
   nodePath,
-  slotRangeHash,
+  rangeHash,
+  rangeMask,
   type TreeNode,
   treeNodeHash,
 } from './tree-node.js';
 
 /** Where tree nodes live: raw bytes by (version, encoded nibble path). */
 export interface TreeNodeStore {
-  /** The node bytes at (version, path), or undefined. */
+  /** The node bytes at (version, path), or undefined; the tree keeps views into them, so never reuse the buffer. */
   getNode(version: number, path: Uint8Array): Uint8Array | undefined;
   /** Stores node bytes at (version, path). */
   putNode(version: number, path: Uint8Array, bytes: Uint8Array): void;
@@ -99,7 +101,11 @@ export class VersionedStateTree {
   readonly #store: TreeNodeStore;
   readonly #alg: HashAlgorithm;
   readonly #cacheSize: number;
-  readonly #cache = new Map<string, TreeNode>();
+  // Two generations instead of a strict LRU: a hit in the old one is promoted, and when the young
+  // one is full it becomes the old one. O(1) per access; a Map-based LRU that deletes its oldest
+  // entry is quadratic in V8 (iteration skips the holes deletes leave at the front).
+  #young = new Map<string, TreeNode>();
+  #old = new Map<string, TreeNode>();
 
   constructor(store: TreeNodeStore, options: Partial<VersionedStateTreeOptions> = {}) {
     const opts = { ...defaultVersionedStateTreeOptions, ...options };
@@ -247,7 +253,7 @@ export class VersionedStateTree {
     if (original && children.every((c, i) => sameRef(c, original.node.children[i]))) {
       return { kind: 'stored', ref: original.ref };
     }
-    const node: InternalNode = { kind: 'internal', children };
+    const node = internalNode(children, original ? reusableMemo(original.node, children) : undefined);
     const hash = treeNodeHash(node, this.#alg);
     this.#write(version, nodePath(pathKey, depth), node);
     return { kind: 'stored', ref: { version, hash, leaf: false } };
@@ -264,7 +270,9 @@ export class VersionedStateTree {
 
   #write(version: number, path: Uint8Array, node: TreeNode): void {
     this.#store.putNode(version, path, encodeNode(node));
-    this.#remember(cacheKey(version, path), node);
+    // Internal nodes just written are the next block's starting point; leaves are read again only
+    // when their key changes, so caching them would only push internal nodes out.
+    if (node.kind === 'internal') this.#remember(cacheKey(version, path), node);
   }
 
   #walk(
@@ -279,25 +287,21 @@ export class VersionedStateTree {
     for (let depth = 0; ; depth++) {
       if (node.kind === 'leaf') return { leaf: node, siblings };
       const n = nibble(keyHash, depth);
-      let lo = 0;
-      // Descend the 4 binary levels inside this node; the binary path may end inside it.
-      for (let width = 8; width >= 1; width >>= 1) {
-        const left = n < lo + width;
-        if (withSiblings)
-          siblings.push(slotRangeHash(node.children, left ? lo + width : lo, width, this.#alg));
-        if (!left) lo += width;
-        let count = 0;
-        let onlySlot = -1;
-        for (let i = lo; i < lo + width; i++) {
-          if (node.children[i]) {
-            count++;
-            onlySlot = i;
-          }
-        }
-        if (count === 0) return { leaf: null, siblings };
-        const only = node.children[onlySlot]!;
-        if (count === 1 && only.leaf) {
-          return { leaf: this.#load(only, childPath(keyHash, depth, onlySlot)) as LeafNode, siblings };
+      const slotBit = 1 << n;
+      // Descend the 4 binary levels inside this node (heap indices); the binary path may end inside it.
+      for (let idx = 1; idx < 16; ) {
+        const left = (rangeMask(2 * idx) & slotBit) !== 0;
+        const next = left ? 2 * idx : 2 * idx + 1;
+        if (withSiblings) siblings.push(rangeHash(node, left ? 2 * idx + 1 : 2 * idx, this.#alg));
+        idx = next;
+        const inRange = node.present & rangeMask(idx);
+        if (inRange === 0) return { leaf: null, siblings };
+        if ((inRange & (inRange - 1)) === 0 && (node.leaves & inRange) !== 0) {
+          const slot = 31 - Math.clz32(inRange);
+          return {
+            leaf: this.#load(node.children[slot]!, childPath(keyHash, depth, slot)) as LeafNode,
+            siblings,
+          };
         }
       }
       if (depth >= 63) this.#corrupt('a state tree path is deeper than 64 nibbles');
@@ -307,24 +311,25 @@ export class VersionedStateTree {
 
   #load(ref: ChildRef, path: Uint8Array): TreeNode {
     const key = cacheKey(ref.version, path);
-    const cached = this.#cache.get(key);
-    if (cached) {
-      this.#cache.delete(key);
-      this.#cache.set(key, cached);
-      return cached;
+    const young = this.#young.get(key);
+    if (young) return young;
+    const old = this.#old.get(key);
+    if (old) {
+      this.#remember(key, old);
+      return old;
     }
     const bytes = this.#store.getNode(ref.version, path);
     if (!bytes) this.#corrupt(`state tree node missing at version ${ref.version}`);
     const node = decodeNode(bytes);
-    this.#remember(key, node);
+    if (node.kind === 'internal') this.#remember(key, node);
     return node;
   }
 
   #remember(key: string, node: TreeNode): void {
-    this.#cache.set(key, node);
-    if (this.#cache.size > this.#cacheSize) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) this.#cache.delete(oldest);
+    this.#young.set(key, node);
+    if (this.#young.size >= this.#cacheSize / 2) {
+      this.#old = this.#young;
+      this.#young = new Map();
     }
   }
 
@@ -333,6 +338,21 @@ export class VersionedStateTree {
   }
 }
 
+/** The memo entries of `original` still valid for a node with `children`: those covering no changed slot. */
+function reusableMemo(
+  original: InternalNode,
+  children: ReadonlyArray<ChildRef | undefined>,
+): Array<Uint8Array | undefined> {
+  let changed = 0;
+  for (let i = 0; i < 16; i++) if (!sameRef(children[i], original.children[i])) changed |= 1 << i;
+  const memo: Array<Uint8Array | undefined> = new Array(16);
+  for (let idx = 1; idx < 16; idx++) if ((rangeMask(idx) & changed) === 0) memo[idx] = original.memo[idx];
+  return memo;
+}
+
 function cacheKey(version: number, path: Uint8Array): string {
-  return version + ':' + Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString('hex');
+  // Paths are short (1 + ⌈depth/2⌉ bytes); one char per byte is cheaper than hex.
+  let key = version + ':';
+  for (let i = 0; i < path.length; i++) key += String.fromCharCode(path[i]!);
+  return key;
 }

@@ -31,6 +31,40 @@ export interface LeafNode {
 export interface InternalNode {
   readonly kind: 'internal';
   readonly children: ReadonlyArray<ChildRef | undefined>;
+  /** Bit i set when slot i holds a child. */
+  readonly present: number;
+  /** Bit i set when slot i holds a leaf. */
+  readonly leaves: number;
+  /**
+   * Hashes of the binary subtrees inside the node, filled lazily, indexed like a heap: 1 is the
+   * whole node, 2–3 its halves, 4–7 quarters, 8–15 pairs of slots. Lets a proof or an update
+   * reuse the parts of a node that did not change instead of re-hashing all 15 of them.
+   */
+  readonly memo: Array<Uint8Array | undefined>;
+}
+
+/** An internal node over `children`, reusing `memo` entries the caller knows are still valid. */
+export function internalNode(
+  children: ReadonlyArray<ChildRef | undefined>,
+  memo: Array<Uint8Array | undefined> = new Array(16),
+): InternalNode {
+  let present = 0;
+  let leaves = 0;
+  for (let i = 0; i < 16; i++) {
+    const c = children[i];
+    if (!c) continue;
+    present |= 1 << i;
+    if (c.leaf) leaves |= 1 << i;
+  }
+  return { kind: 'internal', children, present, leaves, memo };
+}
+
+/** The slot mask covered by heap index `idx` (1 = all 16 slots, 16–31 = one slot). */
+export function rangeMask(idx: number): number {
+  const level = 31 - Math.clz32(idx);
+  const width = 16 >> level;
+  const lo = (idx - (1 << level)) * width;
+  return ((1 << width) - 1) << lo;
 }
 
 /** A stored node of the state tree. */
@@ -65,15 +99,8 @@ export function encodeNode(node: TreeNode): Uint8Array {
     out.set(node.valueHash, 1 + HASH_BYTES);
     return out;
   }
-  let present = 0;
-  let leaves = 0;
-  let count = 0;
-  node.children.forEach((c, i) => {
-    if (!c) return;
-    present |= 1 << i;
-    if (c.leaf) leaves |= 1 << i;
-    count++;
-  });
+  const { present, leaves } = node;
+  const count = popcount(present);
   const out = Buffer.allocUnsafe(5 + count * (VERSION_BYTES + HASH_BYTES));
   out[0] = INTERNAL_TAG;
   out.writeUInt16BE(present, 1);
@@ -94,12 +121,13 @@ function corrupt(message: string): never {
 
 /** Parses node bytes written by {@link encodeNode}; BSN_LEDGER_STATE_CORRUPT when they are malformed. */
 export function decodeNode(bytes: Uint8Array): TreeNode {
+  // Views into `bytes` (no copies): a decoded node owns its buffer, which nothing else writes.
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf[0] === LEAF_TAG && buf.length === 1 + 2 * HASH_BYTES) {
     return {
       kind: 'leaf',
-      keyHash: new Uint8Array(buf.subarray(1, 1 + HASH_BYTES)),
-      valueHash: new Uint8Array(buf.subarray(1 + HASH_BYTES)),
+      keyHash: buf.subarray(1, 1 + HASH_BYTES),
+      valueHash: buf.subarray(1 + HASH_BYTES),
     };
   }
   if (buf[0] !== INTERNAL_TAG || buf.length < 5) corrupt('a state tree node has an unknown encoding');
@@ -112,47 +140,46 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
     if (off + VERSION_BYTES + HASH_BYTES > buf.length) corrupt('a state tree node is truncated');
     children[i] = {
       version: buf.readUIntBE(off, VERSION_BYTES),
-      hash: new Uint8Array(buf.subarray(off + VERSION_BYTES, off + VERSION_BYTES + HASH_BYTES)),
+      hash: buf.subarray(off + VERSION_BYTES, off + VERSION_BYTES + HASH_BYTES),
       leaf: (leaves & (1 << i)) !== 0,
     };
     off += VERSION_BYTES + HASH_BYTES;
   }
   if (off !== buf.length) corrupt('a state tree node has trailing bytes');
-  return { kind: 'internal', children };
+  return internalNode(children);
+}
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x; v !== 0; v &= v - 1) n++;
+  return n;
 }
 
 /**
- * The binary-tree hash of the child slots [lo, lo+width) of an internal node: empty → placeholder,
- * a single leaf → that leaf (collapse), one slot → the child, otherwise H(0x01 ‖ left ‖ right).
+ * The binary-tree hash of the slots under heap index `idx` of an internal node: empty → the
+ * placeholder, a single leaf → that leaf (collapse), one slot → the child, otherwise
+ * H(0x01 ‖ left half ‖ right half).
  */
-export function slotRangeHash(
-  children: ReadonlyArray<ChildRef | undefined>,
-  lo: number,
-  width: number,
-  alg: HashAlgorithm,
-): Uint8Array {
-  let count = 0;
-  let only: ChildRef | undefined;
-  for (let i = lo; i < lo + width; i++) {
-    const c = children[i];
-    if (c) {
-      count++;
-      only = c;
-    }
+export function rangeHash(node: InternalNode, idx: number, alg: HashAlgorithm): Uint8Array {
+  if (idx >= 16) return node.children[idx - 16]?.hash ?? SPARSE_MERKLE_PLACEHOLDER;
+  const memo = node.memo[idx];
+  if (memo) return memo;
+  const mask = rangeMask(idx);
+  const inRange = node.present & mask;
+  let out: Uint8Array;
+  if (inRange === 0) out = SPARSE_MERKLE_PLACEHOLDER;
+  else if ((inRange & (inRange - 1)) === 0 && (node.leaves & inRange) !== 0) {
+    out = node.children[31 - Math.clz32(inRange)]!.hash;
+  } else {
+    out = sparseMerkleNodeHash(rangeHash(node, 2 * idx, alg), rangeHash(node, 2 * idx + 1, alg), alg);
   }
-  if (count === 0) return SPARSE_MERKLE_PLACEHOLDER;
-  if (count === 1 && (only!.leaf || width === 1)) return only!.hash;
-  const half = width >> 1;
-  return sparseMerkleNodeHash(
-    slotRangeHash(children, lo, half, alg),
-    slotRangeHash(children, lo + half, half, alg),
-    alg,
-  );
+  node.memo[idx] = out;
+  return out;
 }
 
 /** The hash of a node as the binary tree sees it. */
 export function treeNodeHash(node: TreeNode, alg: HashAlgorithm): Uint8Array {
   return node.kind === 'leaf'
     ? sparseMerkleLeafHash(node.keyHash, node.valueHash, alg)
-    : slotRangeHash(node.children, 0, 16, alg);
+    : rangeHash(node, 1, alg);
 }

@@ -20,6 +20,8 @@
  * than the newest row at or below H goes. Nothing in the current layout has to change for that,
  * because nodes are never shared between versions by content.
  */
+
+import { hash as oneShotHash } from 'node:crypto';
 import {
   assertHashAlgorithm,
   BsnError,
@@ -28,12 +30,10 @@ import {
   EMPTY_STATE_ROOT,
   fromHex,
   type HashAlgorithm,
-  hash,
   type JsonValue,
   type SparseMerkleProof,
   stateKeyHash,
   toHex,
-  utf8,
 } from '@bsn/core';
 import type Database from 'better-sqlite3';
 import type { StateEntry } from '../runtime.js';
@@ -305,7 +305,8 @@ export class WorldState {
         key: w.key,
         text,
         txId: w.txId,
-        update: { keyHash, valueHash: text === null ? null : hash(utf8(text), this.#alg) },
+        // H(canonical bytes), as stateValueHash in core; the text is already canonical JSON.
+        update: { keyHash, valueHash: text === null ? null : oneShotHash(this.#alg, text, 'buffer') },
       });
     }
     return this.#applyTx(height, [...byKey.values()]);
