@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point from source: node with tsx and the "@bsn/source" export condition.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {

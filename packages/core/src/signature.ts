@@ -9,7 +9,14 @@
  * Verification never throws on hostile input: it returns `false` (or a typed reason from
  * {@link verifySignatureDetailed}).
  */
-import { type KeyObject, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto';
 import { BsnError } from './errors.js';
 
 /** Signature algorithms BSN knows. */
