@@ -5,16 +5,26 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   EMPTY_STATE_ROOT,
+  fromHex,
   type HashAlgorithm,
   type JsonValue,
+  sparseMerkleProof,
   sparseMerkleRoot,
   stateKeyHash,
   stateValueHash,
+  toHex,
+  verifySparseMerkleProof,
   verifyStateProof,
 } from '@bsn/core';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { WorldState, type WorldStateWrite } from '../../src/state/index.js';
+import {
+  EMPTY_TREE_ROOT,
+  type TreeRoot,
+  VersionedStateTree,
+  WorldState,
+  type WorldStateWrite,
+} from '../../src/state/index.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bsn-world-state-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -468,5 +478,87 @@ describe('WorldState roots (properties)', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('VersionedStateTree with adversarial key hashes (properties)', () => {
+  // Key hashes from a tiny byte alphabet share long prefixes, so leaves split and collapse deep in
+  // the tree, across nibble boundaries and inside 16-way nodes — shapes real key hashes rarely reach.
+  const byteArb = fc.constantFrom(0x00, 0x01, 0x10, 0x80, 0xff);
+  const keyArb = fc.array(byteArb, { minLength: 32, maxLength: 32 }).map((a) => toHex(new Uint8Array(a)));
+  const opArb = fc.record({ key: fc.nat(11), value: fc.option(fc.nat(1000), { nil: null, freq: 3 }) });
+
+  it('gives the reference root after every version and keeps every version provable', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(keyArb, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.array(opArb, { maxLength: 12 }), { minLength: 1, maxLength: 6 }),
+        (keys, versions) => {
+          const nodes = new Map<string, Uint8Array>();
+          const id = (v: number, p: Uint8Array) => `${v}:${toHex(p)}`;
+          const tree = new VersionedStateTree(
+            {
+              getNode: (v, p) => nodes.get(id(v, p)),
+              putNode: (v, p, b) => {
+                assert.equal(nodes.has(id(v, p)), false, 'a node is never written twice');
+                nodes.set(id(v, p), b);
+              },
+            },
+            { hash: 'sha256', nodeCacheSize: 4 }, // tiny: most reads go to the store
+          );
+          const model = new Map<string, string>();
+          const history: Array<{ root: TreeRoot; model: Map<string, string> }> = [];
+          let root = EMPTY_TREE_ROOT;
+          versions.forEach((ops, v) => {
+            const last = new Map<string, string | null>();
+            for (const op of ops) {
+              last.set(keys[op.key % keys.length]!, op.value === null ? null : stateValueHash(op.value));
+            }
+            const updates = [...last].map(([k, vh]) => ({
+              keyHash: fromHex(k),
+              valueHash: vh === null ? null : fromHex(vh),
+            }));
+            root = tree.update(root, v + 1, updates);
+            for (const [k, vh] of last) {
+              if (vh === null) model.delete(k);
+              else model.set(k, vh);
+            }
+            const leaves = [...model].map(([keyHash, valueHash]) => ({ keyHash, valueHash }));
+            assert.equal(toHex(root.hash), sparseMerkleRoot(leaves));
+            history.push({ root, model: new Map(model) });
+          });
+          for (const { root: r, model: m } of history) {
+            const leaves = [...m].map(([keyHash, valueHash]) => ({ keyHash, valueHash }));
+            for (const k of keys) {
+              const proof = tree.prove(r, fromHex(k));
+              assert.deepEqual(proof, sparseMerkleProof(leaves, k));
+              assert.ok(verifySparseMerkleProof(toHex(r.hash), k, m.get(k) ?? null, proof));
+              const got = tree.get(r, fromHex(k));
+              assert.equal(got === null ? null : toHex(got), m.get(k) ?? null);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses an update naming the same key hash twice', () => {
+    const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} });
+    const k = new Uint8Array(32);
+    assert.throws(
+      () =>
+        tree.update(EMPTY_TREE_ROOT, 1, [
+          { keyHash: k, valueHash: k },
+          { keyHash: k, valueHash: null },
+        ]),
+      { code: 'BSN_INVALID_ARGUMENT' },
+    );
+  });
+
+  it('reports a missing node as BSN_LEDGER_STATE_CORRUPT', () => {
+    const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} });
+    const root: TreeRoot = { hash: new Uint8Array(32).fill(1), version: 3 };
+    assert.throws(() => tree.prove(root, new Uint8Array(32)), { code: 'BSN_LEDGER_STATE_CORRUPT' });
   });
 });
