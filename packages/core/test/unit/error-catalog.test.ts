@@ -24,11 +24,11 @@ function packagesWithEntry(): string[] {
   return names;
 }
 
-/** code → HTTP status, from the table rows of docs/errors.md. */
+/** code → HTTP status, from the table rows of docs/errors.md (cells may be padded by the formatter). */
 function documentedCodes(): Map<string, number> {
   const text = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');
   const rows = new Map<string, number>();
-  for (const match of text.matchAll(/^\| `(BSN_[A-Z0-9_]+)` \| (\d{3}) \|/gm)) {
+  for (const match of text.matchAll(/^\|\s*`(BSN_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     assert.equal(rows.has(match[1]!), false, `${match[1]} is listed twice in docs/errors.md`);
     rows.set(match[1]!, Number(match[2]));
   }
