@@ -4,7 +4,8 @@
  * transaction. Reports ms per block, writes/s, tree nodes and bytes written per block, and the cost
  * of reads and proofs.
  *
- *   node --conditions=@bsn/source --import tsx bench/state.ts [--keys 100000] [--block 1000] [--blocks 30] [--hash sha256]
+ *   node --conditions=@bsn/source --import tsx bench/state.ts [--keys 100000] [--block 1000] [--blocks 30]
+ *     [--hash sha256] [--cache-mib N (SQLite page cache; default SQLite's 2 MiB)] [--node-cache N (decoded tree nodes)]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,8 @@ const { values: args } = parseArgs({
     block: { type: 'string', default: '1000' },
     blocks: { type: 'string', default: '30' },
     hash: { type: 'string', default: 'sha256' },
+    'cache-mib': { type: 'string' },
+    'node-cache': { type: 'string' },
   },
 });
 const KEYS = Number(args.keys);
@@ -54,7 +57,11 @@ try {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  const ws = new WorldState(db, { hash: HASH });
+  if (args['cache-mib']) db.pragma(`cache_size = -${Number(args['cache-mib']) * 1024}`);
+  const ws = new WorldState(db, {
+    hash: HASH,
+    ...(args['node-cache'] ? { nodeCacheSize: Number(args['node-cache']) } : {}),
+  });
   const totalNodes = db.prepare('SELECT count(*) FROM state_nodes').pluck();
   const written = db.prepare(
     'SELECT count(*) AS nodes, coalesce(sum(length(data) + length(path) + 8), 0) AS bytes FROM state_nodes WHERE version = ?',
@@ -81,6 +88,8 @@ try {
   let nextKey = KEYS;
   const times: number[] = [];
   let cpuMicros = 0;
+  let lastBlock: WorldStateWrite[] = [];
+  let lastRows = 0;
   let rows = 0;
   let bytes = 0;
   for (let b = 1; b <= BLOCKS; b++) {
@@ -106,6 +115,8 @@ try {
     cpuMicros += c1.user + c1.system;
     const w = written.get(height) as { nodes: number; bytes: number };
     rows += w.nodes;
+    lastBlock = writes;
+    lastRows = w.nodes;
     bytes += w.bytes;
   }
   const sorted = [...times].sort((a, b) => a - b);
@@ -118,6 +129,21 @@ try {
   console.log(
     `tree writes per block: ${Math.round(rows / BLOCKS)} nodes, ${Math.round(bytes / BLOCKS / 1024)} KiB ` +
       `(${(rows / BLOCKS / BLOCK).toFixed(2)} nodes per write)`,
+  );
+
+  // Write amplification of the alternative, a binary tree with one stored node per binary level
+  // (content-addressed or keyed by path): every binary node on a changed key's path is rewritten.
+  // Counted from the path depths of the last block's keys, as proofs report them.
+  const binary = new Set<string>();
+  for (const w of lastBlock) {
+    if (w.value === null) continue;
+    const p = ws.prove(w.contract, w.key);
+    const bits = BigInt(`0x${p.proof.leaf!.keyHash}`).toString(2).padStart(256, '0');
+    for (let d = 0; d <= p.proof.siblings.length; d++) binary.add(bits.slice(0, d));
+  }
+  console.log(
+    `a binary-node layout would write ~${binary.size} nodes for the last block ` +
+      `(${(binary.size / BLOCK).toFixed(2)} per write) vs ${lastRows} here`,
   );
 
   // Reads and proofs at the latest and at a past height.
@@ -150,6 +176,9 @@ try {
   );
   db.close();
   const size = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+  console.log(
+    `heap used after the run: ${Math.round(process.memoryUsage().heapUsed / 1024 / 1024)} MiB (node cache included)`,
+  );
   console.log(`database files: ${(size / 1024 / 1024).toFixed(1)} MiB after ${height} blocks`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

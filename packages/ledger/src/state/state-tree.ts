@@ -66,7 +66,7 @@ export interface VersionedStateTreeOptions {
 /** Defaults of {@link VersionedStateTreeOptions}. */
 export const defaultVersionedStateTreeOptions: VersionedStateTreeOptions = {
   hash: 'sha256',
-  nodeCacheSize: 32_768,
+  nodeCacheSize: 8192,
 };
 
 /**
