@@ -12,10 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type HashAlgorithm, verifyStateProof } from '@bsn/core';
+import { WorldState, type WorldStateWrite } from '@bsn/ledger';
 import Database from 'better-sqlite3';
-// The ledger's public index re-exports the state module once the ledger entry lists it; until
-// then the bench reaches the module directly.
-import { WorldState, type WorldStateWrite } from '../packages/ledger/src/state/index.js';
 
 const { values: args } = parseArgs({
   options: {
