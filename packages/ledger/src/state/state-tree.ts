@@ -122,6 +122,13 @@ export class VersionedStateTree {
    */
   update(root: TreeRoot, version: number, updates: readonly TreeUpdate[]): TreeRoot {
     if (updates.length === 0) return root;
+    for (const u of updates) {
+      if (u.keyHash.length !== 32 || (u.valueHash !== null && u.valueHash.length !== 32)) {
+        throw new BsnError('BSN_INVALID_ARGUMENT', 'tree key and value hashes must be 32 bytes', {
+          details: { keyHash: u.keyHash.length, valueHash: u.valueHash?.length ?? null },
+        });
+      }
+    }
     const sorted = [...updates].sort((a, b) => compareKeys(a.keyHash, b.keyHash));
     for (let i = 1; i < sorted.length; i++) {
       if (compareKeys(sorted[i - 1]!.keyHash, sorted[i]!.keyHash) === 0) {

@@ -556,6 +556,17 @@ describe('VersionedStateTree with adversarial key hashes (properties)', () => {
     );
   });
 
+  it('refuses key or value hashes that are not 32 bytes', () => {
+    const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} });
+    assert.throws(() => tree.update(EMPTY_TREE_ROOT, 1, [{ keyHash: new Uint8Array(31), valueHash: null }]), {
+      code: 'BSN_INVALID_ARGUMENT',
+    });
+    assert.throws(
+      () => tree.update(EMPTY_TREE_ROOT, 1, [{ keyHash: new Uint8Array(32), valueHash: new Uint8Array(20) }]),
+      { code: 'BSN_INVALID_ARGUMENT' },
+    );
+  });
+
   it('reports a missing node as BSN_LEDGER_STATE_CORRUPT', () => {
     const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} });
     const root: TreeRoot = { hash: new Uint8Array(32).fill(1), version: 3 };
