@@ -94,7 +94,10 @@ const lines = [
 const target = join(root, 'docs', 'errors.md');
 writeFileSync(target, lines.join('\n'));
 // Biome formats Markdown too (it pads tables); format here so `npm run lint` accepts the output as is.
-execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', target], { cwd: root, stdio: 'ignore' });
+execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', target], {
+  cwd: root,
+  stdio: 'ignore',
+});
 console.log(`docs/errors.md: ${codes.length} codes`);
 if (failed.length > 0) {
   console.error(`docs/errors.md is incomplete: ${failed.join(', ')} did not load; fix them and run again`);

@@ -22,7 +22,10 @@ const catalog = {
   BSN_SIGNATURE_UNSUPPORTED: { status: 400, description: 'The named signature algorithm is not supported.' },
   BSN_KEY_INVALID: { status: 400, description: 'A key is malformed or of the wrong type for the algorithm.' },
   BSN_SIGNATURE_MALFORMED: { status: 400, description: 'A signature has the wrong length or encoding.' },
-  BSN_SIGNATURE_INVALID: { status: 401, description: 'A signature does not verify against the key and data.' },
+  BSN_SIGNATURE_INVALID: {
+    status: 401,
+    description: 'A signature does not verify against the key and data.',
+  },
   BSN_MERKLE_PROOF_INVALID: { status: 400, description: 'A Merkle proof is malformed or does not verify.' },
   BSN_CERTIFICATE_QUORUM: {
     status: 422,

@@ -92,7 +92,8 @@ export function verifyMerkleProof(
 ): boolean {
   try {
     const { index, size, path } = proof;
-    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size)
+      return false;
     if (!Array.isArray(path)) return false;
     let fn = index;
     let sn = size - 1;
