@@ -46,6 +46,10 @@ const codes = {
     status: 409,
     description: 'Another live orderer process holds the data directory.',
   },
+  BSN_ORDERING_NOT_FOUND: {
+    status: 404,
+    description: 'No such route or resource on the orderer service.',
+  },
   BSN_ORDERING_UNAVAILABLE: {
     status: 503,
     description:

@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
+import { OrdererServer, parseOrdererArgs, RemoteOrderer, SoloOrderer } from '@bsn/ordering';
+import { makeTx, take, tempDir } from '../support/transactions.js';
+
+const key = generateKeyPair();
+const cleanups: (() => void)[] = [];
+after(() => {
+  for (const c of cleanups) c();
+});
+
+async function startService(dir?: string, port = 0) {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const orderer = await SoloOrderer.open({
+    dir: dir ?? t.dir,
+    id: 'svc',
+    keyPem: key.privateKeyPem,
+    maxTxPerBlock: 2,
+    maxBlockDelayMs: 5,
+    maxTxBytes: 4096,
+  });
+  const server = new OrdererServer({ port, heartbeatMs: 50, maxBodyBytes: 8192 }, { orderer });
+  const url = await server.listen();
+  return {
+    orderer,
+    server,
+    url,
+    dir: dir ?? t.dir,
+    stop: async () => {
+      await server.close();
+      await orderer.close();
+    },
+  };
+}
+
+function code(expected: string) {
+  return (err: unknown): boolean => {
+    assert.ok(isBsnError(err), String(err));
+    assert.equal(err.code, expected, err.message);
+    return true;
+  };
+}
+
+describe('OrdererServer and RemoteOrderer', () => {
+  test('submits over HTTP and streams the resulting blocks', async () => {
+    const svc = await startService();
+    const remote = new RemoteOrderer({ url: svc.url });
+    const txs = [makeTx('c1', 'a'), makeTx('c1', 'b'), makeTx('c1', 'c')];
+    const results = await Promise.all(txs.map((t) => remote.submit(t)));
+    assert.deepEqual(
+      results,
+      txs.map((t) => ({ txId: transactionId(t.payload), chain: 'c1' })),
+    );
+    const blocks = await take(remote.blocks('c1', 1), 2);
+    assert.deepEqual(
+      blocks.flatMap((b) => b.txs.map((t) => t.payload.nonce)),
+      ['a', 'b', 'c'],
+    );
+    assert.equal(await remote.fetchHeight('c1'), 2);
+    assert.equal(remote.height('c1'), 2);
+    assert.deepEqual(await remote.status(results[0]?.txId as string), {
+      state: 'ordered',
+      chain: 'c1',
+      height: 1,
+    });
+    await remote.close();
+    await svc.stop();
+  });
+
+  test('passes the orderer refusals through with their codes and statuses', async () => {
+    const svc = await startService();
+    const remote = new RemoteOrderer({ url: svc.url });
+    const t = makeTx('c1', 'once');
+    await remote.submit(t);
+    await assert.rejects(remote.submit(t), code('BSN_ORDERING_DUPLICATE'));
+    await assert.rejects(remote.submit(makeTx('c1', 'old', { expires: 1 })), code('BSN_ORDERING_EXPIRED'));
+    await assert.rejects(
+      remote.submit({ ...t, payload: { ...t.payload, args: ['x'.repeat(5000)] } }),
+      code('BSN_ORDERING_TOO_LARGE'),
+    );
+    const raw = await fetch(`${svc.url}/v1/orderer/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...t, payload: { ...t.payload, nonce: 'n2', extra: 1 } }),
+    });
+    assert.equal(raw.status, 400);
+    const body = (await raw.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'BSN_ORDERING_MALFORMED');
+    assert.match(body.error.message, /\/payload/);
+    const tooBig = await fetch(`${svc.url}/v1/orderer/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'y'.repeat(10_000) }),
+    });
+    assert.equal(tooBig.status, 413);
+    assert.equal(((await tooBig.json()) as { error: { code: string } }).error.code, 'BSN_ORDERING_TOO_LARGE');
+    const notJson = await fetch(`${svc.url}/v1/orderer/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
+    assert.equal(notJson.status, 400);
+    const badFrom = await fetch(`${svc.url}/v1/orderer/chains/c1/blocks?from=0`);
+    assert.equal(badFrom.status, 400);
+    const unknown = await fetch(`${svc.url}/v1/nothing`);
+    assert.equal(unknown.status, 404);
+    assert.equal(
+      ((await unknown.json()) as { error: { code: string } }).error.code,
+      'BSN_ORDERING_NOT_FOUND',
+    );
+    assert.ok(!JSON.stringify(body).includes('at '), 'no stack trace in an error body');
+    await remote.close();
+    await svc.stop();
+  });
+
+  test('streams NDJSON with heartbeat lines while no block comes', async () => {
+    const svc = await startService();
+    const ac = new AbortController();
+    const res = await fetch(`${svc.url}/v1/orderer/chains/quiet/blocks?from=1`, { signal: ac.signal });
+    assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    assert.equal(new TextDecoder().decode(value), '{}\n');
+    ac.abort();
+    await svc.stop();
+  });
+
+  test('reports health, and an unknown route as an orderer error', async () => {
+    const svc = await startService();
+    const res = await fetch(`${svc.url}/v1/orderer/health`);
+    assert.equal(res.status, 200);
+    const health = (await res.json()) as { status: string; pending: number };
+    assert.equal(health.status, 'ok');
+    assert.equal(health.pending, 0);
+    await svc.stop();
+  });
+
+  test('resumes a block stream after the server restarts, with no gap and no repeat', async () => {
+    let svc = await startService();
+    const port = Number(new URL(svc.url).port);
+    const remote = new RemoteOrderer({ url: svc.url, reconnectMinMs: 20, reconnectMaxMs: 100 });
+    for (let i = 0; i < 4; i++) await remote.submit(makeTx('c1', `p${i}`));
+    const got: Block[] = [];
+    const ac = new AbortController();
+    const consumer = (async () => {
+      for await (const b of remote.blocks('c1', 1, ac.signal)) got.push(b);
+    })();
+    while (got.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await svc.stop();
+    svc = await startService(svc.dir, port);
+    for (let i = 4; i < 8; i++) await remote.submit(makeTx('c1', `p${i}`));
+    const deadline = Date.now() + 5000;
+    while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await consumer;
+    assert.deepEqual(
+      got.map((b) => b.header.height),
+      [1, 2, 3, 4],
+    );
+    assert.ok(remote.stats().streamConnects >= 2, 'the stream reconnected');
+    await remote.close();
+    await svc.stop();
+  });
+
+  test('reconnects a stream that goes silent past the heartbeat timeout', async () => {
+    let requests = 0;
+    const silent = createServer((_req, res) => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(''); // headers only, then nothing: a half-dead connection
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const remote = new RemoteOrderer({
+      url: `http://127.0.0.1:${port}`,
+      heartbeatTimeoutMs: 100,
+      reconnectMinMs: 10,
+      reconnectMaxMs: 20,
+    });
+    const ac = new AbortController();
+    const consumer = (async () => {
+      for await (const _ of remote.blocks('c1', 1, ac.signal)) {
+        // no block ever comes
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 450));
+    ac.abort();
+    await consumer;
+    assert.ok(requests >= 3, `${requests} connections`);
+    await remote.close();
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+  });
+
+  test('stops a stream with an error the server gives for the request itself', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({
+      dir: t.dir,
+      id: 'r',
+      keyPem: key.privateKeyPem,
+      chains: (c) => c === 'a',
+    });
+    const server = new OrdererServer({}, { orderer });
+    const remote = new RemoteOrderer({ url: await server.listen() });
+    await assert.rejects(take(remote.blocks('b', 1), 1), code('BSN_ORDERING_UNKNOWN_CHAIN'));
+    await remote.close();
+    await server.close();
+    await orderer.close();
+  });
+
+  test('reports an unreachable orderer as UNAVAILABLE', async () => {
+    const remote = new RemoteOrderer({ url: 'http://127.0.0.1:9', requestTimeoutMs: 2000 });
+    await assert.rejects(remote.submit(makeTx('c1', 'x')), code('BSN_ORDERING_UNAVAILABLE'));
+    await remote.close();
+    assert.throws(() => new RemoteOrderer({ url: 'ftp://x' }), code('BSN_INVALID_ARGUMENT'));
+  });
+});
+
+describe('orderer process arguments', () => {
+  test('accepts the flags the CLI passes', () => {
+    const c = parseOrdererArgs(['--dir', 'd', '--id', 'o1', '--key', 'k.pem', '--port', '7050']);
+    assert.equal(c.id, 'o1');
+    assert.equal(c.port, 7050);
+    assert.equal(c.host, '127.0.0.1');
+  });
+
+  test('rejects a missing or bad field, naming it', () => {
+    assert.throws(
+      () => parseOrdererArgs(['--id', 'o1', '--key', 'k.pem', '--port', '7050']),
+      (err: unknown) => code('BSN_INVALID_ARGUMENT')(err) && /dir/.test((err as Error).message),
+    );
+    assert.throws(
+      () => parseOrdererArgs(['--dir', 'd', '--id', 'o1', '--key', 'k', '--port', 'eighty']),
+      (err: unknown) => code('BSN_INVALID_ARGUMENT')(err) && /port/.test((err as Error).message),
+    );
+    assert.throws(() => parseOrdererArgs(['--bogus']), code('BSN_INVALID_ARGUMENT'));
+  });
+});
