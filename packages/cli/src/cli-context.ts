@@ -12,7 +12,7 @@ import { type LoadedNetwork, loadNetwork } from './network-layout.js';
 /** Options shared by network commands. */
 export interface NetworkCommandOptions {
   readonly dir: string;
-  /** `org/name` of an enrolled identity, or a path prefix to `<prefix>.pem` + `<prefix>.key`; default: the network admin. */
+  /** `org/name` of an enrolled identity, or a path prefix to `<prefix>.cert.pem` + `<prefix>.key.pem`; default: the network admin. */
   readonly identity?: string;
 }
 
@@ -22,9 +22,9 @@ export function identityPaths(net: LoadedNetwork, identity?: string): { cert: st
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(identity);
   if (m) {
     const base = join(net.dir, 'orgs', m[1]!, 'users', m[2]!);
-    return { cert: `${base}.pem`, key: `${base}.key` };
+    return { cert: `${base}.cert.pem`, key: `${base}.key.pem` };
   }
-  return { cert: `${identity}.pem`, key: `${identity}.key` };
+  return { cert: `${identity}.cert.pem`, key: `${identity}.key.pem` };
 }
 
 function readOrFail(path: string, what: string): string {

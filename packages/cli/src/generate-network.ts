@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createRootCa, issueCaCertificate, issueNodeCertificate, issueUserCertificate, writeCredential } from '@bsn/pki';
 import { stringify as toYaml } from 'yaml';
+import { writeIdentityFiles } from './identity-files.js';
 import { type NetworkFile, networkFilePath } from './network-layout.js';
 
 /** Options of {@link generateNetwork}. */
@@ -41,7 +42,7 @@ export async function generateNetwork(opts: GenerateNetworkOptions): Promise<Net
   const opCaCred = { certPem: opCa.certPem, keyPem: opCa.keyPem! };
   const opCaFiles = await writeCredential(join(dir, 'orgs', operatorOrg), 'ca', opCaCred);
   const admin = await issueUserCertificate(opCaCred, { id: 'admin', organization: operatorOrg, role: 'admin' });
-  const adminFiles = await writeCredential(join(dir, 'admin'), 'admin', { certPem: admin.certPem, keyPem: admin.keyPem! });
+  const adminFiles = await writeIdentityFiles(join(dir, 'admin'), 'admin', admin.certPem, opCa.certPem, admin.keyPem!);
 
   say('generating the orderer identity');
   const ordCa = await issueCaCertificate(root, { commonName: 'orderer CA', organization: operatorOrg, purpose: 'orderer' });
@@ -61,13 +62,13 @@ export async function generateNetwork(opts: GenerateNetworkOptions): Promise<Net
     await writeCredential(pcnDir, 'operator-ca', caCred);
     const node = await issueNodeCertificate(caCred, { id, organization: `${id}-operator`, hosts: [host, 'localhost'] });
     // The node presents its certificate followed by its issuer, so peers can build the chain to the root.
-    const files = await writeCredential(pcnDir, 'node', { certPem: node.certPem + ca.certPem, keyPem: node.keyPem! });
+    const files = await writeIdentityFiles(pcnDir, 'node', node.certPem, ca.certPem, node.keyPem!);
     const ports = portPlan(opts.basePort, i);
     const config = {
       id,
       dataDir: 'data',
       rootCert: relative(pcnDir, rootFiles.certPath),
-      identity: { cert: 'node.pem', key: 'node.key' },
+      identity: { cert: relative(pcnDir, files.certPath), key: relative(pcnDir, files.keyPath) },
       gateway: { host, port: ports.gateway, tls: false },
       p2p: { host, port: ports.p2p },
       orderer: { url: `http://${host}:${opts.basePort}`, id: ordererId, cert: relative(pcnDir, ordFiles.certPath) },

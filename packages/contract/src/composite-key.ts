@@ -5,18 +5,18 @@
 import { ContractError } from './contract-error.js';
 
 /** Separator of composite key parts; parts may not contain it, so two different part lists never give one key. */
-export const COMPOSITE_KEY_SEPARATOR = '\u0000';
+export const COMPOSITE_KEY_SEPARATOR = '\u0001';
 
 function checkPart(part: string, index: number): string {
   if (typeof part !== 'string')
     throw new ContractError('INVALID_ARGUMENT', `composite key part ${index} must be a string`);
   if (part.includes(COMPOSITE_KEY_SEPARATOR)) {
-    throw new ContractError('INVALID_ARGUMENT', `composite key part ${index} must not contain U+0000`);
+    throw new ContractError('INVALID_ARGUMENT', `composite key part ${index} must not contain U+0001`);
   }
   return part;
 }
 
-/** `objectType` and `attributes` as one key: `\0type\0attr1\0attr2\0`. */
+/** `objectType` and `attributes` as one key: `\x01type\x01attr1\x01attr2\x01` (U+0001 separates parts: the ledger refuses NUL in keys). */
 export function compositeKey(objectType: string, ...attributes: string[]): string {
   if (typeof objectType !== 'string' || objectType.length === 0) {
     throw new ContractError('INVALID_ARGUMENT', 'composite key object type must be a non-empty string');
@@ -40,7 +40,7 @@ export function splitCompositeKey(key: string): { objectType: string; attributes
  */
 export function compositeKeyRange(objectType: string, ...prefix: string[]): { start: string; end: string } {
   const start = compositeKey(objectType, ...prefix);
-  // Every key with this prefix continues with a character >= U+0000 after the final separator,
-  // so replacing that separator by U+0001 gives the first key past the range.
-  return { start, end: `${start.slice(0, -1)}\u0001` };
+  // Every key with this prefix continues after the final separator (U+0001) with a character of
+  // its own, so replacing that separator by U+0002 gives the first key past the range.
+  return { start, end: `${start.slice(0, -1)}\u0002` };
 }

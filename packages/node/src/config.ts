@@ -29,14 +29,15 @@ export const PcnConfigSchema = Type.Object(
       { cert: Type.String({ minLength: 1 }), key: Type.String({ minLength: 1 }) },
       { additionalProperties: false, description: 'node certificate and key (PEM files)' },
     ),
-    gateway: Type.Intersect([
-      Endpoint,
-      Type.Object({
+    gateway: Type.Object(
+      {
+        ...Endpoint.properties,
         tls: Type.Boolean({ default: false, description: 'serve HTTPS with the node certificate' }),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         rateLimitPerSecond: Type.Integer({ minimum: 1, default: 2000, description: 'requests per second per client address' }),
-      }),
-    ]),
+      },
+      { additionalProperties: false },
+    ),
     p2p: Endpoint,
     orderer: Type.Object(
       {

@@ -13,6 +13,10 @@ export const nodeErrorCodes = {
     status: 401,
     description: "A certificate's organisation (O) differs from its issuing CA's: one tenant's CA cannot speak for another.",
   },
+  BSN_GATEWAY_CONTRACT_ERROR: {
+    status: 422,
+    description: 'The contract method failed with its own error code (details.contractCode, details.contractMessage).',
+  },
   BSN_NODE_NOT_READY: { status: 503, description: 'The node is starting or catching up and cannot answer yet.' },
 } as const;
 

@@ -10,7 +10,7 @@
  *
  * Errors are `{error:{code,message,details}}` with the status mapped from the code; never a stack trace.
  */
-import { type CommitCertificate, type JsonValue, type Receipt, toHex, BsnError, merkleProof, canonicalEncode } from '@bsn/core';
+import { BsnError, type CommitCertificate, type JsonValue, type Receipt, canonicalEncode, errorCatalog, merkleProof, toHex } from '@bsn/core';
 import {
   type BlockResponse,
   type ChainResponse,
@@ -83,6 +83,20 @@ class RateLimiter {
   }
 }
 
+/**
+ * A query whose contract call failed: the runtime's own codes (BSN_CONTRACT_*, BSN_TX_*) keep their
+ * status; a contract's own code (e.g. ASSET_NOT_FOUND) is reported as BSN_GATEWAY_CONTRACT_ERROR
+ * with the contract's code and message, since contract codes are not in the network's catalogue.
+ */
+function contractFailure(result: { code: string; message: string }, chain: string, method: string): BsnError {
+  if (errorCatalog[result.code] !== undefined) {
+    return new BsnError(result.code, result.message, { details: { chain, method } });
+  }
+  return new BsnError('BSN_GATEWAY_CONTRACT_ERROR', `${method} failed: ${result.code}: ${result.message}`, {
+    details: { chain, method, contractCode: result.code, contractMessage: result.message },
+  });
+}
+
 function forbidden(message: string, details: Record<string, unknown> = {}): BsnError {
   return new BsnError('BSN_GATEWAY_FORBIDDEN', message, { details });
 }
@@ -93,7 +107,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     logger: false,
     bodyLimit: opts.maxBodyBytes,
     ...(opts.tls ? { https: { cert: opts.tls.certPem, key: opts.tls.keyPem } } : {}),
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
   const limiter = new RateLimiter(opts.rateLimitPerSecond);
   const log = pcn.log.child({ module: 'gateway' });
@@ -288,8 +301,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
 
   register('getChain', async (req) => {
     const { chain } = req.params as { chain: string };
-    const caller = requestCaller(req);
     const h = hosted(chain);
+    const caller = requestCaller(req);
     authorise(chain, caller);
     const hosts = h.hosts().map((host) => {
       const rec = pcn.systemView.pcn(host.id);
@@ -365,8 +378,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   register('getTransaction', async (req, reply) => {
     const { chain, txId } = req.params as { chain: string; txId: string };
     const q = req.query as { wait?: WaitMode; timeoutMs?: number };
-    const caller = requestCaller(req);
     const h = hosted(chain);
+    const caller = requestCaller(req);
     authorise(chain, caller);
     const r = await waitFor(h, txId, q.wait ?? 'none', q.timeoutMs ?? DEFAULT_WAIT_MS);
     if (!r) {
@@ -397,7 +410,7 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       height,
       ...(withProof ? { onRead: (contract: string, key: string) => void reads.push({ contract, key }) } : {}),
     });
-    if (!result.ok) throw new BsnError(result.code, result.message, { details: { chain, method: payload.method } });
+    if (!result.ok) throw contractFailure(result, chain, payload.method);
     if (!withProof) {
       const plain: QueryResponse = { result: result.result, height };
       return plain;
@@ -418,8 +431,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
 
   register('getBlock', async (req) => {
     const { chain, height: hp } = req.params as { chain: string; height: string };
-    const caller = requestCaller(req);
     const h = hosted(chain);
+    const caller = requestCaller(req);
     authorise(chain, caller);
     const height = hp === 'latest' ? h.chain.height() : Number(hp);
     const block = height > 0 ? h.chain.block(height) : undefined;
@@ -438,8 +451,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   register('getState', async (req) => {
     const { chain, key } = req.params as { chain: string; key: string };
     const q = req.query as { contract: string; proof?: 'true' | 'false'; height?: string };
-    const caller = requestCaller(req);
     const h = live(hosted(chain));
+    const caller = requestCaller(req);
     authorise(chain, caller);
     const withProof = q.proof === 'true';
     const height = q.height !== undefined ? Number(q.height) : withProof ? h.status().certifiedHeight : h.chain.height();
@@ -474,8 +487,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     handler: async (req, reply) => {
       const { chain } = req.params as { chain: string };
       const q = req.query as { from?: string; contract?: string; name?: string };
-      const caller = requestCaller(req, true);
       const h = live(hosted(chain));
+      const caller = requestCaller(req, true);
       authorise(chain, caller);
       const lastId = req.headers['last-event-id'];
       const cursor = typeof lastId === 'string' && lastId !== '' ? parseEventId(lastId) : undefined;

@@ -5,6 +5,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { signBytes, utf8, verifySignature } from '@bsn/core';
+import { splitCertificateBundle } from '@bsn/api';
 import { type CertificateInfo, parseCertificate } from '@bsn/pki';
 import { BaseError } from './errors.js';
 
@@ -25,9 +26,13 @@ export interface IdentityFromPemParameters {
 
 /** Builds an identity from PEM text; throws BSN_SDK_IDENTITY_INVALID when they are malformed or do not belong together. */
 export function identityFromPem({ certPem, keyPem }: IdentityFromPemParameters): Identity {
+  // The file may hold the certificate followed by its issuing CA(s), as in TLS: the whole bundle
+  // travels as the signer so any PCN can build the chain to the root; the first is the identity's.
+  const bundle = splitCertificateBundle(certPem);
+  const leafPem = bundle[0] ?? certPem;
   let certificate: CertificateInfo;
   try {
-    certificate = parseCertificate(certPem);
+    certificate = parseCertificate(leafPem);
   } catch (cause) {
     throw new BaseError('BSN_SDK_IDENTITY_INVALID', 'certificate is not a valid PEM X.509 certificate', {
       details: { field: 'certPem' },
@@ -46,7 +51,7 @@ export function identityFromPem({ certPem, keyPem }: IdentityFromPemParameters):
   const probe = utf8('bsn/identity-check');
   let matches = false;
   try {
-    matches = verifySignature(createPublicKey(certPem), probe, signBytes(privateKey, probe));
+    matches = verifySignature(createPublicKey(leafPem), probe, signBytes(privateKey, probe));
   } catch {
     matches = false;
   }
@@ -55,7 +60,8 @@ export function identityFromPem({ certPem, keyPem }: IdentityFromPemParameters):
       details: { field: 'keyPem', subject: certificate.subject.commonName },
     });
   }
-  return { certPem: certificate.pem, privateKey, certificate };
+  const chain = bundle.slice(1);
+  return { certPem: chain.length > 0 ? [certificate.pem, ...chain].join('') : certificate.pem, privateKey, certificate };
 }
 
 /** Parameters of {@link loadIdentity}. */

@@ -9,6 +9,7 @@ import { BsnError, type JsonValue, hash, toHex, utf8 } from '@bsn/core';
 import { issueCaCertificate, issueUserCertificate, writeCredential } from '@bsn/pki';
 import { bundleContract } from '@bsn/runtime-js';
 import { SYSTEM_CHAIN, serviceChainId } from '@bsn/system';
+import { writeIdentityFiles } from '../identity-files.js';
 import { type NetworkCommandOptions, clientFor, networkContext, parseArgs, readService, systemInvoke } from '../cli-context.js';
 import { loadNetwork } from '../network-layout.js';
 
@@ -25,7 +26,7 @@ export async function orgCreate(opts: NetworkCommandOptions & { name: string; di
   const { net, client } = networkContext(opts);
   const root = {
     certPem: net.rootCertPem,
-    keyPem: readFileSync(join(net.dir, 'ca', 'root.key'), 'utf8'),
+    keyPem: readFileSync(join(net.dir, 'ca', 'root.key.pem'), 'utf8'),
   };
   const orgDir = join(net.dir, 'orgs', opts.name);
   const ca = await issueCaCertificate(root, { commonName: `${opts.name} CA`, organization: opts.name, purpose: 'org' });
@@ -34,7 +35,7 @@ export async function orgCreate(opts: NetworkCommandOptions & { name: string; di
     { certPem: ca.certPem, keyPem: ca.keyPem! },
     { id: 'admin', organization: opts.name, role: 'admin' },
   );
-  const files = await writeCredential(join(orgDir, 'users'), 'admin', { certPem: admin.certPem + ca.certPem, keyPem: admin.keyPem! });
+  const files = await writeIdentityFiles(join(orgDir, 'users'), 'admin', admin.certPem, ca.certPem, admin.keyPem!);
   const receipt = await systemInvoke(client, 'propose', [
     { type: 'admitOrganisation', organisation: { id: opts.name, name: opts.displayName ?? opts.name, caCertPem: ca.certPem } },
   ]);
@@ -49,7 +50,7 @@ export async function identityEnroll(opts: { dir: string; org: string; name: str
   const orgDir = join(net.dir, 'orgs', opts.org);
   let ca: { certPem: string; keyPem: string };
   try {
-    ca = { certPem: readFileSync(join(orgDir, 'ca.pem'), 'utf8'), keyPem: readFileSync(join(orgDir, 'ca.key'), 'utf8') };
+    ca = { certPem: readFileSync(join(orgDir, 'ca.cert.pem'), 'utf8'), keyPem: readFileSync(join(orgDir, 'ca.key.pem'), 'utf8') };
   } catch {
     throw new BsnError('BSN_CLI_NOT_FOUND', `organisation "${opts.org}" has no CA in ${orgDir}: run \`bsn org create --name ${opts.org}\``, {
       details: { org: opts.org },
@@ -62,7 +63,7 @@ export async function identityEnroll(opts: { dir: string; org: string; name: str
     ...(opts.attributes ? { attributes: opts.attributes } : {}),
   });
   mkdirSync(join(orgDir, 'users'), { recursive: true });
-  const files = await writeCredential(join(orgDir, 'users'), opts.name, { certPem: user.certPem + ca.certPem, keyPem: user.keyPem! });
+  const files = await writeIdentityFiles(join(orgDir, 'users'), opts.name, user.certPem, ca.certPem, user.keyPem!);
   return { identity: `${opts.org}/${opts.name}`, org: opts.org, role: opts.role, cert: files.certPath, key: files.keyPath ?? null };
 }
 

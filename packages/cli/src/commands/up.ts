@@ -59,8 +59,8 @@ function genesisTransaction(net: LoadedNetwork): SignedTransaction {
       args: [config as unknown as import('@bsn/core').JsonValue],
       nonce: 'genesis',
       expires: Date.now() + 10 * 60_000,
-      // The signer presents its certificate followed by its issuing CA (as in TLS).
-      signer: adminCert + opCa,
+      // The admin file holds its certificate followed by its issuing CA (as in TLS).
+      signer: adminCert,
     },
     read(net.admin.key),
   );
