@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { signRequest } from '@bsn/api';
+import { identityFromPem } from '@bsn/sdk';
+import { readFileSync } from 'node:fs';
+import { serviceCreate } from '../../src/commands/network-commands.js';
+import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
+
+const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
+
+describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }, () => {
+  let network: DevNetwork;
+
+  before(async () => {
+    network = await startDevNetwork({ pcns: 4, prefix: 'bsn-svc-' });
+    await serviceCreate({ dir: network.dir, name: 'assets', contract: CONTRACT, pcns: ['pcn1', 'pcn2', 'pcn3'] });
+  });
+  after(async () => {
+    await network?.stop();
+  });
+
+  it('finalises SDK transactions with certificates of at least 3 hosting PCNs', async () => {
+    const client = network.client(undefined, network.running.network.pcns.slice(0, 3).map((p) => p.gateway));
+    for (let i = 0; i < 5; i++) {
+      const r = await client.submitTransaction({ chain: 'svc-assets', contract: 'assets', method: 'create', args: [`a${i}`, i * 10], wait: 'final' });
+      assert.ok('receipt' in r, 'a final receipt');
+      assert.equal(r.receipt.status, 'ok');
+      assert.ok(r.certificate, 'carries a commit certificate');
+      const signers = new Set(r.certificate.votes.map((v) => v.pcn));
+      assert.ok(signers.size >= 3, `signed by ${[...signers].join(',')}`);
+      for (const s of signers) assert.ok(['pcn1', 'pcn2', 'pcn3'].includes(s), `${s} hosts the service`);
+    }
+    const q = await client.query({ chain: 'svc-assets', contract: 'assets', method: 'read', args: ['a3'], proof: true });
+    assert.equal(q.verified, true);
+    assert.deepEqual((q.result as { value: number }).value, 30);
+  });
+
+  it('the fourth PCN has no data of the service and answers 404 with a code', async () => {
+    const pcn4 = network.running.network.pcns[3]!;
+    const health = await network.health('pcn4');
+    assert.ok(health && !health.chains.some((c) => c.chain === 'svc-assets'), 'pcn4 does not host the chain');
+    const net = network.running.network;
+    const identity = identityFromPem({
+      certPem: readFileSync(net.path(net.admin.cert), 'utf8'),
+      keyPem: readFileSync(net.path(net.admin.key), 'utf8'),
+    });
+    const path = '/v1/chains/svc-assets/blocks/1';
+    const signed = signRequest({ method: 'GET', path }, { certPem: identity.certPem, privateKey: identity.privateKey });
+    const res = await fetch(`${pcn4.gateway}${path}`, { headers: { authorization: signed.authorization } });
+    assert.equal(res.status, 404);
+    const body = (await res.json()) as { error: { code: string } };
+    assert.equal(body.error.code, 'BSN_GATEWAY_CHAIN_NOT_HOSTED');
+  });
+});
