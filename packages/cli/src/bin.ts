@@ -10,7 +10,8 @@ import './errors.js';
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`${name} must be a whole number from 1 to 65535`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to 65535`);
     return n;
   };
 }
@@ -26,7 +27,8 @@ async function run(action: () => Promise<unknown>): Promise<void> {
   } catch (err) {
     if (err instanceof BsnError) {
       process.stderr.write(`error ${err.code}: ${err.message}\n`);
-      if (Object.keys(err.details).length > 0) process.stderr.write(`details: ${JSON.stringify(err.details)}\n`);
+      if (Object.keys(err.details).length > 0)
+        process.stderr.write(`details: ${JSON.stringify(err.details)}\n`);
     } else {
       process.stderr.write(`error BSN_INTERNAL: ${(err as Error).message ?? String(err)}\n`);
     }
@@ -35,7 +37,10 @@ async function run(action: () => Promise<unknown>): Promise<void> {
 }
 
 const program = new Command();
-program.name('bsn').description('BSN — a self-hostable Blockchain-based Service Network').showHelpAfterError();
+program
+  .name('bsn')
+  .description('BSN — a self-hostable Blockchain-based Service Network')
+  .showHelpAfterError();
 const dirOption = ['--dir <dir>', 'folder of the network (network.json)', '.bsn'] as const;
 const identityOption = ['--identity <org/name>', 'identity to act as (default: the network admin)'] as const;
 
@@ -44,7 +49,12 @@ program
   .description('start a dev network on this machine (created on first use, resumed after)')
   .option('--pcns <n>', 'number of city nodes (first run only)', positiveInt('--pcns'), 4)
   .option(...dirOption)
-  .option('--base-port <port>', 'first port: orderer at it, gateways after it, peer endpoints at +101', positiveInt('--base-port'), 7000)
+  .option(
+    '--base-port <port>',
+    'first port: orderer at it, gateways after it, peer endpoints at +101',
+    positiveInt('--base-port'),
+    7000,
+  )
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .action(async (o: { pcns: number; dir: string; basePort: number; host: string }) => {
     const { up } = await import('./commands/up.js');
@@ -89,7 +99,18 @@ orderer
   .requiredOption('--port <port>', 'port to listen on', positiveInt('--port'))
   .action(async (o: { dir: string; id: string; key: string; host: string; port: number }) => {
     const { ordererMain } = await import('@bsn/ordering');
-    await ordererMain(['--dir', o.dir, '--id', o.id, '--key', o.key, '--host', o.host, '--port', String(o.port)]);
+    await ordererMain([
+      '--dir',
+      o.dir,
+      '--id',
+      o.id,
+      '--key',
+      o.key,
+      '--host',
+      o.host,
+      '--port',
+      String(o.port),
+    ]);
   });
 
 program
@@ -110,7 +131,9 @@ program
   .command('identity')
   .description('identities')
   .command('enroll')
-  .description('issue a user certificate under an organisation (key generated and kept in the network folder)')
+  .description(
+    'issue a user certificate under an organisation (key generated and kept in the network folder)',
+  )
   .requiredOption('--org <org>', 'organisation')
   .requiredOption('--name <name>', 'user name (certificate CN)')
   .option('--role <role>', 'role (certificate OU)', 'member')
@@ -127,21 +150,45 @@ program
   .description('bundle a contract, register the service on the system chain, wait until its PCNs run it')
   .requiredOption('--name <name>', 'service name')
   .requiredOption('--contract <path>', 'contract module (.ts or .js)')
-  .requiredOption('--pcns <ids>', 'hosting PCNs, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--orgs <orgs>', 'further participating organisations, comma-separated', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--roles <json>', 'role → allowed methods, JSON (default: {"admin":["*"],"member":["*"]})', (v: string) => {
-    try {
-      return JSON.parse(v) as Record<string, string[]>;
-    } catch {
-      throw new InvalidArgumentError('--roles must be JSON such as {"member":["read"]}');
-    }
-  })
+  .requiredOption('--pcns <ids>', 'hosting PCNs, comma-separated', (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .option('--orgs <orgs>', 'further participating organisations, comma-separated', (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .option(
+    '--roles <json>',
+    'role → allowed methods, JSON (default: {"admin":["*"],"member":["*"]})',
+    (v: string) => {
+      try {
+        return JSON.parse(v) as Record<string, string[]>;
+      } catch {
+        throw new InvalidArgumentError('--roles must be JSON such as {"member":["read"]}');
+      }
+    },
+  )
   .option(...dirOption)
   .option(...identityOption)
-  .action(async (o: { name: string; contract: string; pcns: string[]; orgs?: string[]; roles?: Record<string, string[]>; dir: string; identity?: string }) => {
-    const { serviceCreate } = await import('./commands/network-commands.js');
-    await run(() => serviceCreate(o));
-  });
+  .action(
+    async (o: {
+      name: string;
+      contract: string;
+      pcns: string[];
+      orgs?: string[];
+      roles?: Record<string, string[]>;
+      dir: string;
+      identity?: string;
+    }) => {
+      const { serviceCreate } = await import('./commands/network-commands.js');
+      await run(() => serviceCreate(o));
+    },
+  );
 
 program
   .command('invoke')
@@ -158,17 +205,25 @@ program
 
 program
   .command('query')
-  .description('call a read-only contract method; with --proof the answer is verified against a commit certificate')
+  .description(
+    'call a read-only contract method; with --proof the answer is verified against a commit certificate',
+  )
   .requiredOption('--service <name>', 'service')
   .argument('<method>', 'method name')
   .argument('[args...]', 'arguments: JSON values (a bare word is a string)')
   .option('--proof', 'ask for state proofs and verify them', false)
   .option(...dirOption)
   .option(...identityOption)
-  .action(async (method: string, args: string[], o: { service: string; proof: boolean; dir: string; identity?: string }) => {
-    const { query } = await import('./commands/network-commands.js');
-    await run(() => query({ ...o, method, args }));
-  });
+  .action(
+    async (
+      method: string,
+      args: string[],
+      o: { service: string; proof: boolean; dir: string; identity?: string },
+    ) => {
+      const { query } = await import('./commands/network-commands.js');
+      await run(() => query({ ...o, method, args }));
+    },
+  );
 
 program
   .command('status')

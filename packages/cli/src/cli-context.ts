@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BsnError, type JsonValue } from '@bsn/core';
 import { createClient, identityFromPem } from '@bsn/sdk';
-import { SYSTEM_CHAIN, SYSTEM_CONTRACT, type ServiceRecord } from '@bsn/system';
+import { type ServiceRecord, SYSTEM_CHAIN, SYSTEM_CONTRACT } from '@bsn/system';
 import { type LoadedNetwork, loadNetwork } from './network-layout.js';
 
 /** Options shared by network commands. */
@@ -38,7 +38,10 @@ function readOrFail(path: string, what: string): string {
 /** A client acting as the chosen identity against the given gateways (default: every PCN). */
 export function clientFor(net: LoadedNetwork, identity?: string, gateways?: readonly string[]) {
   const paths = identityPaths(net, identity);
-  const id = identityFromPem({ certPem: readOrFail(paths.cert, 'identity certificate'), keyPem: readOrFail(paths.key, 'identity key') });
+  const id = identityFromPem({
+    certPem: readOrFail(paths.cert, 'identity certificate'),
+    keyPem: readOrFail(paths.key, 'identity key'),
+  });
   return createClient({
     gateway: gateways && gateways.length > 0 ? [...gateways] : net.pcns.map((p) => p.gateway),
     identity: id,
@@ -58,12 +61,26 @@ export async function systemInvoke(
   method: string,
   args: JsonValue[],
 ): Promise<Awaited<ReturnType<ReturnType<typeof clientFor>['submitTransaction']>>> {
-  return await client.submitTransaction({ chain: SYSTEM_CHAIN, contract: SYSTEM_CONTRACT, method, args, wait: 'final' });
+  return await client.submitTransaction({
+    chain: SYSTEM_CHAIN,
+    contract: SYSTEM_CONTRACT,
+    method,
+    args,
+    wait: 'final',
+  });
 }
 
 /** Reads a service record from the system chain (null when there is none). */
-export async function readService(client: ReturnType<typeof clientFor>, name: string): Promise<ServiceRecord | null> {
-  const r = await client.query({ chain: SYSTEM_CHAIN, contract: SYSTEM_CONTRACT, method: 'getService', args: [name] });
+export async function readService(
+  client: ReturnType<typeof clientFor>,
+  name: string,
+): Promise<ServiceRecord | null> {
+  const r = await client.query({
+    chain: SYSTEM_CHAIN,
+    contract: SYSTEM_CONTRACT,
+    method: 'getService',
+    args: [name],
+  });
   return (r.result ?? null) as ServiceRecord | null;
 }
 

@@ -30,7 +30,13 @@ export interface NetworkFile {
   readonly networkId: string;
   readonly rootCert: string;
   readonly pcns: readonly NetworkPcn[];
-  readonly orderer: { readonly id: string; readonly url: string; readonly cert: string; readonly key: string; readonly dir: string };
+  readonly orderer: {
+    readonly id: string;
+    readonly url: string;
+    readonly cert: string;
+    readonly key: string;
+    readonly dir: string;
+  };
   readonly admin: { readonly cert: string; readonly key: string; readonly org: string };
   readonly operatorOrg: { readonly id: string; readonly caCert: string; readonly caKey: string };
 }

@@ -28,7 +28,12 @@ export interface ManagedProcess {
 }
 
 /** Spawns `bsn <args>` as its own process, stdout/stderr appended to `<logDir>/<name>.log`. */
-export function spawnBsn(name: string, args: readonly string[], logDir: string, env: NodeJS.ProcessEnv = process.env): ManagedProcess {
+export function spawnBsn(
+  name: string,
+  args: readonly string[],
+  logDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ManagedProcess {
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, `${name}.log`);
   const log = createWriteStream(logPath, { flags: 'a' });
@@ -59,9 +64,13 @@ export async function assertPortFree(host: string, port: number, what: string): 
     const srv = createServer();
     srv.once('error', () =>
       reject(
-        new BsnError('BSN_CLI_PORT_IN_USE', `port ${port} (${what}) on ${host} is in use; stop what uses it or pass --base-port`, {
-          details: { host, port, what },
-        }),
+        new BsnError(
+          'BSN_CLI_PORT_IN_USE',
+          `port ${port} (${what}) on ${host} is in use; stop what uses it or pass --base-port`,
+          {
+            details: { host, port, what },
+          },
+        ),
       ),
     );
     srv.listen(port, host, () => srv.close(() => resolve()));
@@ -69,12 +78,19 @@ export async function assertPortFree(host: string, port: number, what: string): 
 }
 
 /** Polls `check` every `intervalMs` until it returns true or `timeoutMs` passes. */
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 200): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
     if (Date.now() > deadline) {
-      throw new BsnError('BSN_CLI_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { details: { what, timeoutMs } });
+      throw new BsnError('BSN_CLI_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, {
+        details: { what, timeoutMs },
+      });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -570,9 +570,13 @@ export class Chain {
     const latest = this.#head;
     const height = options.height ?? latest.height;
     if (!Number.isInteger(height) || height < 0 || height > latest.height) {
-      throw new BsnError('BSN_LEDGER_HEIGHT_UNKNOWN', `height ${height} is not committed (head is ${latest.height})`, {
-        details: { height, head: latest.height },
-      });
+      throw new BsnError(
+        'BSN_LEDGER_HEIGHT_UNKNOWN',
+        `height ${height} is not committed (head is ${latest.height})`,
+        {
+          details: { height, head: latest.height },
+        },
+      );
     }
     const head = height === latest.height ? latest : { height, time: this.block(height)?.header.time ?? 0 };
     const code = this.#options.contracts(contract, head.height + 1);

@@ -22,7 +22,10 @@ const Endpoint = Type.Object(
 /** The schema of a PCN config file. */
 export const PcnConfigSchema = Type.Object(
   {
-    id: Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$', description: 'this PCN id, as admitted on the system chain' }),
+    id: Type.String({
+      pattern: '^[a-z][a-z0-9-]{0,39}$',
+      description: 'this PCN id, as admitted on the system chain',
+    }),
     dataDir: Type.String({ minLength: 1, description: 'folder for chain data (one SQLite file per chain)' }),
     rootCert: Type.String({ minLength: 1, description: 'network root CA certificate (PEM file)' }),
     identity: Type.Object(
@@ -34,7 +37,11 @@ export const PcnConfigSchema = Type.Object(
         ...Endpoint.properties,
         tls: Type.Boolean({ default: false, description: 'serve HTTPS with the node certificate' }),
         maxBodyBytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
-        rateLimitPerSecond: Type.Integer({ minimum: 1, default: 2000, description: 'requests per second per client address' }),
+        rateLimitPerSecond: Type.Integer({
+          minimum: 1,
+          default: 2000,
+          description: 'requests per second per client address',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -43,7 +50,10 @@ export const PcnConfigSchema = Type.Object(
       {
         url: Type.String({ pattern: '^https?://' }),
         id: Type.String({ minLength: 1 }),
-        cert: Type.String({ minLength: 1, description: 'orderer certificate (PEM file): block signatures are checked against it' }),
+        cert: Type.String({
+          minLength: 1,
+          description: 'orderer certificate (PEM file): block signatures are checked against it',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -84,7 +94,10 @@ function readPem(path: string, field: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new BsnError('BSN_NODE_CONFIG_INVALID', `cannot read ${field} at ${path}`, { details: { field, path }, cause });
+    throw new BsnError('BSN_NODE_CONFIG_INVALID', `cannot read ${field} at ${path}`, {
+      details: { field, path },
+      cause,
+    });
   }
 }
 
@@ -96,12 +109,17 @@ const ENV_OVERRIDES: ReadonlyArray<[string, (c: Record<string, unknown>, v: stri
 ];
 
 /** Validates a raw config object (from a file or built in code); `baseDir` resolves relative paths. */
-export function validatePcnConfig(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv = {}): LoadedPcnConfig {
+export function validatePcnConfig(
+  raw: unknown,
+  baseDir: string,
+  env: NodeJS.ProcessEnv = {},
+): LoadedPcnConfig {
   if (typeof raw !== 'object' || raw === null) invalid('config must be an object');
   const withEnv = structuredClone(raw) as Record<string, unknown>;
   for (const [name, apply] of ENV_OVERRIDES) {
     const v = env[name];
-    if (v !== undefined && typeof withEnv['gateway'] === 'object' && typeof withEnv['p2p'] === 'object') apply(withEnv, v);
+    if (v !== undefined && typeof withEnv['gateway'] === 'object' && typeof withEnv['p2p'] === 'object')
+      apply(withEnv, v);
   }
   const value = Value.Default(PcnConfigSchema, withEnv);
   const first = Value.Errors(PcnConfigSchema, value).First();
@@ -132,16 +150,23 @@ export function loadPcnConfig(path: string, env: NodeJS.ProcessEnv = process.env
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new BsnError('BSN_NODE_CONFIG_INVALID', `cannot read config file ${path}`, { details: { path }, cause });
+    throw new BsnError('BSN_NODE_CONFIG_INVALID', `cannot read config file ${path}`, {
+      details: { path },
+      cause,
+    });
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (cause) {
-    throw new BsnError('BSN_NODE_CONFIG_INVALID', `config file ${path} is not valid YAML: ${(cause as Error).message}`, {
-      details: { path },
-      cause,
-    });
+    throw new BsnError(
+      'BSN_NODE_CONFIG_INVALID',
+      `config file ${path} is not valid YAML: ${(cause as Error).message}`,
+      {
+        details: { path },
+        cause,
+      },
+    );
   }
   return validatePcnConfig(raw, dirname(resolve(path)), env);
 }

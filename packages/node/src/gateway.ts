@@ -10,37 +10,47 @@
  *
  * Errors are `{error:{code,message,details}}` with the status mapped from the code; never a stack trace.
  */
-import { BsnError, type CommitCertificate, type JsonValue, type Receipt, canonicalEncode, errorCatalog, merkleProof, toHex } from '@bsn/core';
+
 import {
+  API_VERSION,
   type BlockResponse,
   type ChainResponse,
   type EventMessage,
-  type HealthResponse,
-  type NetworkResponse,
-  type QueryResponse,
-  type RouteDefinition,
-  type StateRead,
-  type StateResponse,
-  type TransactionResponse,
-  type WaitMode,
-  StreamEventName,
   errorResponse,
   fastifySchema,
   formatEventId,
+  HEARTBEAT_INTERVAL_MS,
+  type HealthResponse,
   isAfterCursor,
+  type NetworkResponse,
   openApiDocument,
   parseEventId,
+  type QueryResponse,
+  type RouteDefinition,
   resumeHeight,
   routeById,
+  type StateRead,
+  type StateResponse,
+  StreamEventName,
+  type TransactionResponse,
   verifyRequestSignature,
-  HEARTBEAT_INTERVAL_MS,
-  API_VERSION,
+  type WaitMode,
 } from '@bsn/api';
+import {
+  BsnError,
+  type CommitCertificate,
+  canonicalEncode,
+  errorCatalog,
+  type JsonValue,
+  merkleProof,
+  type Receipt,
+  toHex,
+} from '@bsn/core';
 import type { Caller } from '@bsn/ledger';
-import { SYSTEM_CHAIN, SYSTEM_CONTRACT, checkMethodAccess, systemStateKeys } from '@bsn/system';
+import { checkMethodAccess, SYSTEM_CHAIN, SYSTEM_CONTRACT, systemStateKeys } from '@bsn/system';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CommittedBlock, HostedChain } from './hosted-chain.js';
-import { type Pcn, chainNotHosted } from './pcn.js';
+import { chainNotHosted, type Pcn } from './pcn.js';
 import { splitPemBundle } from './signer-verifier.js';
 
 const DEFAULT_WAIT_MS = 30_000;
@@ -117,13 +127,23 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     void reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ error: { code: 'BSN_GATEWAY_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} } });
+    void reply.code(404).send({
+      error: {
+        code: 'BSN_GATEWAY_NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        details: {},
+      },
+    });
   });
   app.addHook('onRequest', async (req) => {
     if (!limiter.take(req.ip)) {
-      throw new BsnError('BSN_GATEWAY_RATE_LIMITED', `more than ${opts.rateLimitPerSecond} requests per second from ${req.ip}`, {
-        details: { limitPerSecond: opts.rateLimitPerSecond },
-      });
+      throw new BsnError(
+        'BSN_GATEWAY_RATE_LIMITED',
+        `more than ${opts.rateLimitPerSecond} requests per second from ${req.ip}`,
+        {
+          details: { limitPerSecond: opts.rateLimitPerSecond },
+        },
+      );
     }
   });
   app.addHook('onResponse', async (req, reply) => {
@@ -138,11 +158,19 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     try {
       done(null, JSON.parse(body as string));
     } catch {
-      done(new BsnError('BSN_GATEWAY_BAD_REQUEST', 'request body is not valid JSON', { details: { field: 'body' } }), undefined);
+      done(
+        new BsnError('BSN_GATEWAY_BAD_REQUEST', 'request body is not valid JSON', {
+          details: { field: 'body' },
+        }),
+        undefined,
+      );
     }
   });
 
-  const register = (operationId: string, handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
+  const register = (
+    operationId: string,
+    handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+  ) => {
     const route: RouteDefinition = routeById(operationId);
     app.route({ method: route.method, url: route.url, schema: fastifySchema(route), handler });
   };
@@ -156,9 +184,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   };
   const live = (h: HostedChain): HostedChain => {
     if (h.halted) {
-      throw new BsnError('BSN_GATEWAY_CHAIN_HALTED', `chain ${h.id} is halted on this PCN: ${h.halted.reason}`, {
-        details: { chain: h.id, height: h.halted.height },
-      });
+      throw new BsnError(
+        'BSN_GATEWAY_CHAIN_HALTED',
+        `chain ${h.id} is halted on this PCN: ${h.halted.reason}`,
+        {
+          details: { chain: h.id, height: h.halted.height },
+        },
+      );
     }
     return h;
   };
@@ -171,7 +203,8 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       { allowQueryAuth },
     );
     const check = pcn.verifier.verify(verified.certPem, Date.now());
-    if (!check.ok) throw new BsnError('BSN_GATEWAY_UNAUTHENTICATED', check.message, { details: { reason: check.code } });
+    if (!check.ok)
+      throw new BsnError('BSN_GATEWAY_UNAUTHENTICATED', check.message, { details: { reason: check.code } });
     return check.caller;
   };
 
@@ -190,11 +223,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     }
     if (method !== undefined) {
       const access = checkMethodAccess(service, caller.org, caller.role, method);
-      if (!access.ok) throw forbidden(access.message, { reason: access.code, org: caller.org, role: caller.role, method });
+      if (!access.ok)
+        throw forbidden(access.message, { reason: access.code, org: caller.org, role: caller.role, method });
     }
   };
 
-  const certificateFor = (h: HostedChain, height: number): WireCertificate | null => wire(h.chain.certificate(height) ?? null);
+  const certificateFor = (h: HostedChain, height: number): WireCertificate | null =>
+    wire(h.chain.certificate(height) ?? null);
 
   const transactionResponse = (h: HostedChain, txId: string): TransactionResponse | undefined => {
     const stored = h.chain.receipt(txId);
@@ -221,7 +256,12 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   };
 
   /** Waits until txId is committed (or final), or the timeout passes; answers what is known then. */
-  const waitFor = async (h: HostedChain, txId: string, mode: WaitMode, timeoutMs: number): Promise<TransactionResponse | undefined> => {
+  const waitFor = async (
+    h: HostedChain,
+    txId: string,
+    mode: WaitMode,
+    timeoutMs: number,
+  ): Promise<TransactionResponse | undefined> => {
     const ready = () => {
       const r = transactionResponse(h, txId);
       if (!r) return undefined;
@@ -260,7 +300,11 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
         chain: s.chain,
         height: s.height,
         certifiedHeight: s.certifiedHeight,
-        status: s.halted ? ('halted' as const) : s.certifiedHeight < s.height - 2 ? ('syncing' as const) : ('running' as const),
+        status: s.halted
+          ? ('halted' as const)
+          : s.certifiedHeight < s.height - 2
+            ? ('syncing' as const)
+            : ('running' as const),
       };
     });
     const body: HealthResponse & { halted?: unknown } = {
@@ -282,15 +326,22 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
 
   register('getNetwork', async () => {
     const view = pcn.systemView;
-    const pcns = view.pcns().map((p) => ({ id: p.id, gateway: p.gateway, certPem: splitPemBundle(p.certPem)[0] ?? p.certPem }));
+    const pcns = view
+      .pcns()
+      .map((p) => ({ id: p.id, gateway: p.gateway, certPem: splitPemBundle(p.certPem)[0] ?? p.certPem }));
     const intermediates = new Set<string>();
     for (const p of view.pcns()) for (const ca of splitPemBundle(p.certPem).slice(1)) intermediates.add(ca);
     for (const o of view.organisations()) intermediates.add(o.caCertPem);
     let certificate: WireCertificate | null = null;
     const sys = pcn.system;
-    for (let h = sys.status().certifiedHeight; h > 0 && !certificate; h--) certificate = wire(sys.chain.certificate(h) ?? null);
+    for (let h = sys.status().certifiedHeight; h > 0 && !certificate; h--)
+      certificate = wire(sys.chain.certificate(h) ?? null);
     const body: NetworkResponse = {
-      networkId: (sys.chain.height() > 0 ? (sys.chain.state.get(SYSTEM_CONTRACT, systemStateKeys.network) as { networkId?: string } | null)?.networkId : undefined) ?? 'unknown',
+      networkId:
+        (sys.chain.height() > 0
+          ? (sys.chain.state.get(SYSTEM_CONTRACT, systemStateKeys.network) as { networkId?: string } | null)
+              ?.networkId
+          : undefined) ?? 'unknown',
       rootCertPem: pcn.config.rootCertPem,
       intermediates: [...intermediates],
       pcns,
@@ -306,10 +357,16 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     authorise(chain, caller);
     const hosts = h.hosts().map((host) => {
       const rec = pcn.systemView.pcn(host.id);
-      return { pcn: host.id, certPem: splitPemBundle(rec?.certPem ?? '')[0] ?? '', gateway: rec?.gateway ?? '' };
+      return {
+        pcn: host.id,
+        certPem: splitPemBundle(rec?.certPem ?? '')[0] ?? '',
+        gateway: rec?.gateway ?? '',
+      };
     });
     const intermediates = new Set<string>();
-    for (const host of h.hosts()) for (const ca of splitPemBundle(pcn.systemView.pcn(host.id)?.certPem ?? '').slice(1)) intermediates.add(ca);
+    for (const host of h.hosts())
+      for (const ca of splitPemBundle(pcn.systemView.pcn(host.id)?.certPem ?? '').slice(1))
+        intermediates.add(ca);
     let hostingProof: ChainResponse['hostingProof'] = null;
     if (chain !== SYSTEM_CHAIN) {
       const sys = pcn.system.chain;
@@ -397,13 +454,16 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     const checker = pcn.checker(chain)!;
     // A query is signed like a transaction but never ordered: check it without marking it pending.
     const inspected = checker.inspect(req.body);
-    if (!inspected.ok) throw new BsnError(inspected.code, inspected.message, { details: inspected.details ?? {} });
+    if (!inspected.ok)
+      throw new BsnError(inspected.code, inspected.message, { details: inspected.details ?? {} });
     const { payload } = inspected.tx;
     authorise(chain, inspected.caller, payload.method);
     const withProof = q.proof === 'true';
     const height = withProof ? h.status().certifiedHeight : h.chain.height();
     if (withProof && height === 0) {
-      throw new BsnError('BSN_GATEWAY_HEIGHT_NOT_CERTIFIED', `chain ${chain} has no certified block yet`, { details: { chain } });
+      throw new BsnError('BSN_GATEWAY_HEIGHT_NOT_CERTIFIED', `chain ${chain} has no certified block yet`, {
+        details: { chain },
+      });
     }
     const reads: { contract: string; key: string }[] = [];
     const result = h.chain.query(payload.contract, payload.method, payload.args, inspected.caller, {
@@ -425,7 +485,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const p = h.chain.state.prove(r.contract, r.key, height);
       proven.push({ contract: r.contract, key: r.key, value: p.value, proof: p.proof as StateRead['proof'] });
     }
-    const body: QueryResponse = { result: result.result, height, reads: proven, stateRoot: cert.stateRoot, certificate: wire(cert) };
+    const body: QueryResponse = {
+      result: result.result,
+      height,
+      reads: proven,
+      stateRoot: cert.stateRoot,
+      certificate: wire(cert),
+    };
     return body;
   });
 
@@ -436,7 +502,10 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     authorise(chain, caller);
     const height = hp === 'latest' ? h.chain.height() : Number(hp);
     const block = height > 0 ? h.chain.block(height) : undefined;
-    if (!block) throw new BsnError('BSN_GATEWAY_NOT_FOUND', `no block ${hp} on ${chain}`, { details: { chain, height: hp } });
+    if (!block)
+      throw new BsnError('BSN_GATEWAY_NOT_FOUND', `no block ${hp} on ${chain}`, {
+        details: { chain, height: hp },
+      });
     const statement = h.chain.statement(height);
     const body: BlockResponse = {
       block: block as BlockResponse['block'],
@@ -455,16 +524,24 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     const caller = requestCaller(req);
     authorise(chain, caller);
     const withProof = q.proof === 'true';
-    const height = q.height !== undefined ? Number(q.height) : withProof ? h.status().certifiedHeight : h.chain.height();
+    const height =
+      q.height !== undefined ? Number(q.height) : withProof ? h.status().certifiedHeight : h.chain.height();
     if (height > h.chain.height()) {
-      throw new BsnError('BSN_GATEWAY_NOT_FOUND', `height ${height} is not committed on ${chain}`, { details: { chain, height } });
+      throw new BsnError('BSN_GATEWAY_NOT_FOUND', `height ${height} is not committed on ${chain}`, {
+        details: { chain, height },
+      });
     }
     if (height === 0) {
       const empty: StateResponse = { contract: q.contract, key, value: null, height: 0 };
       return empty;
     }
     if (!withProof) {
-      const body: StateResponse = { contract: q.contract, key, value: h.chain.state.get(q.contract, key, height), height };
+      const body: StateResponse = {
+        contract: q.contract,
+        key,
+        value: h.chain.state.get(q.contract, key, height),
+        height,
+      };
       return body;
     }
     const p = h.chain.state.prove(q.contract, key, height);
@@ -545,7 +622,11 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_INTERVAL_MS);
       const onHalt = () => {
         send(StreamEventName.error, formatEventId({ height: Math.max(1, next - 1), end: true }), {
-          error: { code: 'BSN_GATEWAY_CHAIN_HALTED', message: `chain ${chain} halted on this PCN`, details: {} },
+          error: {
+            code: 'BSN_GATEWAY_CHAIN_HALTED',
+            message: `chain ${chain} halted on this PCN`,
+            details: {},
+          },
         });
         res.end();
       };
@@ -567,7 +648,10 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
 }
 
 /** Starts the gateway; resolves with the port it listens on. */
-export async function startGateway(pcn: Pcn, opts: GatewayOptions): Promise<{ app: FastifyInstance; port: number }> {
+export async function startGateway(
+  pcn: Pcn,
+  opts: GatewayOptions,
+): Promise<{ app: FastifyInstance; port: number }> {
   const app = buildGateway(pcn, opts);
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();

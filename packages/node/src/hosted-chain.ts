@@ -12,8 +12,8 @@ import {
   type CommitStatement,
   type CommitVote,
   type KeyInput,
-  type Receipt,
   quorumSize,
+  type Receipt,
   signCommitVote,
 } from '@bsn/core';
 import type { Chain } from '@bsn/ledger';
@@ -132,7 +132,12 @@ export class HostedChain extends EventEmitter {
   }
 
   status(): HostedChainStatus {
-    return { chain: this.id, height: this.#m.chain.height(), certifiedHeight: this.#certifiedHeight, halted: this.#halted };
+    return {
+      chain: this.id,
+      height: this.#m.chain.height(),
+      certifiedHeight: this.#certifiedHeight,
+      halted: this.#halted,
+    };
   }
 
   get halted(): false | { readonly height: number; readonly reason: string } {
@@ -165,7 +170,10 @@ export class HostedChain extends EventEmitter {
         }
       } catch (err) {
         if (signal.aborted) return;
-        this.#m.log.warn({ chain: this.id, err: (err as Error).message }, 'block stream interrupted; resuming');
+        this.#m.log.warn(
+          { chain: this.id, err: (err as Error).message },
+          'block stream interrupted; resuming',
+        );
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -211,7 +219,9 @@ export class HostedChain extends EventEmitter {
       this.#pullTimers.delete(height);
       if (this.#abort.signal.aborted || this.#m.chain.certificate(height)) return;
       const others = [...this.#hosts.values()].filter((h) => h.id !== this.#opts.selfId);
-      const batches = await Promise.all(others.map((p) => this.#m.peers.fetchVotes(p.p2pUrl, this.id, height)));
+      const batches = await Promise.all(
+        others.map((p) => this.#m.peers.fetchVotes(p.p2pUrl, this.id, height)),
+      );
       for (const votes of batches) for (const v of votes) this.#accept(v);
       if (!this.#m.chain.certificate(height) && !this.#halted) this.#schedulePull(height);
     }, delay);
@@ -228,7 +238,8 @@ export class HostedChain extends EventEmitter {
   #accept(vote: CommitVote): void {
     const outcome = this.#collector.add(vote);
     if (outcome.kind === 'ignored') {
-      if (!outcome.reason.startsWith('duplicate')) this.#m.log.debug({ chain: this.id, reason: outcome.reason }, 'vote ignored');
+      if (!outcome.reason.startsWith('duplicate'))
+        this.#m.log.debug({ chain: this.id, reason: outcome.reason }, 'vote ignored');
       return;
     }
     if (outcome.kind === 'certified') this.#onCertificate(outcome.certificate, outcome.agreesWithOwn);
@@ -236,7 +247,10 @@ export class HostedChain extends EventEmitter {
 
   #onCertificate(cert: CommitCertificate, agreesWithOwn: boolean | null): void {
     if (agreesWithOwn === false) {
-      this.#halt(cert.height, 'this node\'s state root disagrees with the commit certificate of the hosting nodes');
+      this.#halt(
+        cert.height,
+        "this node's state root disagrees with the commit certificate of the hosting nodes",
+      );
       return;
     }
     if (agreesWithOwn === null) return; // not executed here yet: stored when we reach it (setOwn reports it)
@@ -252,7 +266,10 @@ export class HostedChain extends EventEmitter {
     if (this.#halted) return;
     this.#halted = { height, reason };
     this.#m.metrics.chainHalted.set({ chain: this.id }, 1);
-    this.#m.log.error({ chain: this.id, height, reason }, 'CHAIN HALTED: results disagree with a commit certificate');
+    this.#m.log.error(
+      { chain: this.id, height, reason },
+      'CHAIN HALTED: results disagree with a commit certificate',
+    );
     this.#abort.abort();
     this.emit('halted', this.#halted);
   }
@@ -263,7 +280,14 @@ export class HostedChain extends EventEmitter {
     if (pooled.length > 0) return pooled;
     const cert = this.#m.chain.certificate(height);
     if (!cert) return [];
-    return cert.votes.map((v) => ({ chain: cert.chain, height: cert.height, blockHash: cert.blockHash, stateRoot: cert.stateRoot, receiptsRoot: cert.receiptsRoot, ...v }));
+    return cert.votes.map((v) => ({
+      chain: cert.chain,
+      height: cert.height,
+      blockHash: cert.blockHash,
+      stateRoot: cert.stateRoot,
+      receiptsRoot: cert.receiptsRoot,
+      ...v,
+    }));
   }
 
   /** Stops following blocks and closes the chain's store. */

@@ -2,7 +2,7 @@
  * Prometheus metrics of a PCN. Names end in their unit (Lodestar/Prometheus convention); one
  * registry per node instance (no global default registry), so several nodes can run in one process in tests.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The node's metrics. */
 export interface NodeMetrics {
@@ -24,7 +24,12 @@ export function createNodeMetrics(defaultMetrics = true): NodeMetrics {
   const registers = [registry];
   return {
     registry,
-    chainHeight: new Gauge({ name: 'bsn_chain_height_blocks', help: 'Height of the last committed block', labelNames: ['chain'], registers }),
+    chainHeight: new Gauge({
+      name: 'bsn_chain_height_blocks',
+      help: 'Height of the last committed block',
+      labelNames: ['chain'],
+      registers,
+    }),
     certifiedHeight: new Gauge({
       name: 'bsn_chain_certified_height_blocks',
       help: 'Height of the last block with a commit certificate',

@@ -11,7 +11,9 @@ import { startGateway } from './gateway.js';
 import { Pcn } from './pcn.js';
 
 /** Starts a PCN from a config file; resolves with a function that stops it. */
-export async function runNode(configPath: string): Promise<{ pcn: Pcn; gatewayPort: number; stop: () => Promise<void> }> {
+export async function runNode(
+  configPath: string,
+): Promise<{ pcn: Pcn; gatewayPort: number; stop: () => Promise<void> }> {
   const config = loadPcnConfig(configPath);
   const log = pino({ name: 'bsn-node', level: config.logLevel, base: { pcn: config.id } });
   const orderer = new RemoteOrderer({ url: config.orderer.url });
@@ -27,7 +29,10 @@ export async function runNode(configPath: string): Promise<{ pcn: Pcn; gatewayPo
     rateLimitPerSecond: config.gateway.rateLimitPerSecond,
     ...(config.gateway.tls ? { tls: { certPem: config.certPem, keyPem: config.keyPem } } : {}),
   });
-  log.info({ gateway: `${config.gateway.tls ? 'https' : 'http'}://${config.gateway.host}:${gateway.port}` }, 'gateway listening');
+  log.info(
+    { gateway: `${config.gateway.tls ? 'https' : 'http'}://${config.gateway.host}:${gateway.port}` },
+    'gateway listening',
+  );
   return {
     pcn,
     gatewayPort: gateway.port,

@@ -10,15 +10,21 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Block, BsnError, type CommitVote, type ContractEvent, parsePublicKey } from '@bsn/core';
-import { Chain, type ContractCode, type ContractRuntime, NativeRuntime, TransactionChecker } from '@bsn/ledger';
+import {
+  Chain,
+  type ContractCode,
+  type ContractRuntime,
+  NativeRuntime,
+  TransactionChecker,
+} from '@bsn/ledger';
 import type { Orderer } from '@bsn/ordering';
 import type { TrustStore } from '@bsn/pki';
 import { createJsRuntime } from '@bsn/runtime-js';
 import {
-  SYSTEM_CHAIN,
-  type ServiceRecord,
   contractVersionAt,
   registerSystemContracts,
+  type ServiceRecord,
+  SYSTEM_CHAIN,
   serviceChainId,
   systemContractResolver,
 } from '@bsn/system';
@@ -26,7 +32,7 @@ import pino, { type Logger } from 'pino';
 import type { LoadedPcnConfig } from './config.js';
 import { faultyRuntime } from './fault-injection.js';
 import { HostedChain, type HostInfo } from './hosted-chain.js';
-import { type NodeMetrics, createNodeMetrics } from './metrics.js';
+import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { PeerClient, type PeerTls, startPeerServer } from './peer-network.js';
 import { bundleVerifier, networkTrustStore, splitPemBundle, systemRevocations } from './signer-verifier.js';
 import { SystemView } from './system-view.js';
@@ -92,7 +98,9 @@ export class Pcn {
     this.fingerprint = fingerprintOfPem(splitPemBundle(config.certPem)[0] ?? config.certPem);
     this.trust = networkTrustStore(config.rootCertPem);
     const ordererCert = splitPemBundle(config.ordererCertPem)[0] ?? config.ordererCertPem;
-    this.#ordererKeys = new Map([[config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)]]);
+    this.#ordererKeys = new Map([
+      [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
+    ]);
     const tls: PeerTls = { certPem: config.certPem, keyPem: config.keyPem, caPem: config.rootCertPem };
     this.#peers = new PeerClient(tls);
     mkdirSync(config.dataDir, { recursive: true });
@@ -103,16 +111,14 @@ export class Pcn {
       this.trust,
       systemRevocations((fp) => (systemView ? systemView.revocation(fp) : null)),
     );
-    const systemChain = Chain.open(
-      {
-        path: join(config.dataDir, `${SYSTEM_CHAIN}.sqlite`),
-        chain: SYSTEM_CHAIN,
-        runtimes: this.#runtimesFor(SYSTEM_CHAIN),
-        contracts: systemContractResolver(),
-        certificates: this.#verifier,
-        ordererKeys: this.#ordererKeys,
-      },
-    );
+    const systemChain = Chain.open({
+      path: join(config.dataDir, `${SYSTEM_CHAIN}.sqlite`),
+      chain: SYSTEM_CHAIN,
+      runtimes: this.#runtimesFor(SYSTEM_CHAIN),
+      contracts: systemContractResolver(),
+      certificates: this.#verifier,
+      ordererKeys: this.#ordererKeys,
+    });
     systemView = new SystemView(systemChain);
     this.systemView = systemView;
     this.system = new HostedChain(
@@ -133,8 +139,7 @@ export class Pcn {
 
   /** Starts a PCN from its configuration. */
   static async start(config: LoadedPcnConfig, modules: PcnModules): Promise<Pcn> {
-    const log =
-      modules.log ?? pino({ name: 'bsn-node', level: config.logLevel, base: { pcn: config.id } });
+    const log = modules.log ?? pino({ name: 'bsn-node', level: config.logLevel, base: { pcn: config.id } });
     const native = registerSystemContracts(new NativeRuntime());
     const js = await createJsRuntime();
     const runtimes = new Map<string, ContractRuntime>([
@@ -162,7 +167,11 @@ export class Pcn {
     this.system.start();
     this.#syncServices();
     this.log.info(
-      { pcn: this.id, p2p: `${this.config.p2p.host}:${this.#peerServer.port}`, systemHeight: this.system.chain.height() },
+      {
+        pcn: this.id,
+        p2p: `${this.config.p2p.host}:${this.#peerServer.port}`,
+        systemHeight: this.system.chain.height(),
+      },
       'PCN started',
     );
   }
@@ -212,7 +221,11 @@ export class Pcn {
 
   #systemHosts(): HostInfo[] {
     const pcns = this.systemView.pcns();
-    return pcns.map((p) => ({ id: p.id, publicKey: splitPemBundle(p.certPem)[0] ?? p.certPem, p2pUrl: p.p2p }));
+    return pcns.map((p) => ({
+      id: p.id,
+      publicKey: splitPemBundle(p.certPem)[0] ?? p.certPem,
+      p2pUrl: p.p2p,
+    }));
   }
 
   #refreshMembership(): void {
@@ -236,7 +249,8 @@ export class Pcn {
     const hosts: HostInfo[] = [];
     for (const id of service.pcns) {
       const p = this.systemView.pcn(id);
-      if (p && p.status === 'active') hosts.push({ id: p.id, publicKey: splitPemBundle(p.certPem)[0] ?? p.certPem, p2pUrl: p.p2p });
+      if (p && p.status === 'active')
+        hosts.push({ id: p.id, publicKey: splitPemBundle(p.certPem)[0] ?? p.certPem, p2pUrl: p.p2p });
     }
     return hosts;
   }
@@ -246,7 +260,7 @@ export class Pcn {
     if (this.#stopped) return;
     for (const name of this.systemView.servicesOf(this.id)) {
       const service = this.systemView.service(name);
-      if (!service || service.status !== 'active') continue;
+      if (service?.status !== 'active') continue;
       const chainId = service.chain ?? serviceChainId(name);
       if (this.#chains.has(chainId)) continue;
       this.#openService(service, chainId);
@@ -261,14 +275,21 @@ export class Pcn {
       // The code in force for a service block is the version recorded on the system chain before
       // that block's time (see beforeExecute: the system chain is current up to it).
       const hosted = this.#chains.get(service.chain);
-      const blockTime = hosted?.chain.block(height)?.header.time ?? this.#pendingBlockTime.get(service.chain) ?? 0;
-      const version = contractVersionAt(service, this.systemView.heightBefore(blockTime + 1)) ?? service.versions[0];
+      const blockTime =
+        hosted?.chain.block(height)?.header.time ?? this.#pendingBlockTime.get(service.chain) ?? 0;
+      const version =
+        contractVersionAt(service, this.systemView.heightBefore(blockTime + 1)) ?? service.versions[0];
       if (!version) return undefined;
       const cached = cache.get(version.codeHash);
       if (cached) return cached;
       const code = this.systemView.bundle(version.codeHash);
       if (code === undefined) return undefined;
-      const cc: ContractCode = { name: service.contract, runtime: service.runtime, code, codeHash: version.codeHash };
+      const cc: ContractCode = {
+        name: service.contract,
+        runtime: service.runtime,
+        code,
+        codeHash: version.codeHash,
+      };
       cache.set(version.codeHash, cc);
       return cc;
     };
@@ -277,16 +298,14 @@ export class Pcn {
   readonly #pendingBlockTime = new Map<string, number>();
 
   #openService(service: ServiceRecord, chainId: string): void {
-    const chain = Chain.open(
-      {
-        path: join(this.config.dataDir, `${chainId}.sqlite`),
-        chain: chainId,
-        runtimes: this.#runtimesFor(chainId),
-        contracts: this.#contractResolver(service.name),
-        certificates: this.#verifier,
-        ordererKeys: this.#ordererKeys,
-      },
-    );
+    const chain = Chain.open({
+      path: join(this.config.dataDir, `${chainId}.sqlite`),
+      chain: chainId,
+      runtimes: this.#runtimesFor(chainId),
+      contracts: this.#contractResolver(service.name),
+      certificates: this.#verifier,
+      ordererKeys: this.#ordererKeys,
+    });
     const hosted = new HostedChain(
       {
         chainId,
@@ -313,7 +332,11 @@ export class Pcn {
   async #systemCurrentFor(block: Block): Promise<void> {
     if (this.systemView.headTime() >= block.header.time) return;
     const target = await this.#ordererHeight(SYSTEM_CHAIN);
-    while (!this.#stopped && this.system.chain.height() < target && this.systemView.headTime() < block.header.time) {
+    while (
+      !this.#stopped &&
+      this.system.chain.height() < target &&
+      this.systemView.headTime() < block.header.time
+    ) {
       await new Promise<void>((resolve) => this.system.once('committed', () => resolve()));
     }
   }
@@ -344,5 +367,7 @@ export class Pcn {
 
 /** Thrown when a request names a chain this PCN does not host. */
 export function chainNotHosted(chain: string): BsnError {
-  return new BsnError('BSN_GATEWAY_CHAIN_NOT_HOSTED', `this PCN does not host chain "${chain}"`, { details: { chain } });
+  return new BsnError('BSN_GATEWAY_CHAIN_NOT_HOSTED', `this PCN does not host chain "${chain}"`, {
+    details: { chain },
+  });
 }

@@ -30,7 +30,7 @@ export interface PeerHandlers {
 
 function fingerprintOf(socket: TLSSocket): string | undefined {
   const cert = socket.getPeerCertificate?.();
-  if (!cert || !cert.fingerprint256) return undefined;
+  if (!cert?.fingerprint256) return undefined;
   return cert.fingerprint256.replaceAll(':', '').toLowerCase();
 }
 
@@ -52,27 +52,43 @@ export async function startPeerServer(
     const fp = fingerprintOf(req.raw.socket as TLSSocket);
     if (!fp || !handlers.isMember(fp)) {
       log.warn({ fingerprint: fp ?? null }, 'refused a peer that is not a member node');
-      return reply.code(403).send({ error: { code: 'BSN_NODE_PEER_UNKNOWN', message: 'not a member node', details: {} } });
+      return reply
+        .code(403)
+        .send({ error: { code: 'BSN_NODE_PEER_UNKNOWN', message: 'not a member node', details: {} } });
     }
   });
   server.post('/v1/p2p/votes', async (req, reply) => {
     const body = req.body as unknown;
     if (!Array.isArray(body) || body.length > MAX_VOTE_BATCH) {
-      return reply.code(400).send({ error: { code: 'BSN_NODE_VOTE_INVALID', message: 'expected an array of votes', details: {} } });
+      return reply.code(400).send({
+        error: { code: 'BSN_NODE_VOTE_INVALID', message: 'expected an array of votes', details: {} },
+      });
     }
     handlers.onVotes(body as CommitVote[], fingerprintOf(req.raw.socket as TLSSocket) ?? '');
     return reply.code(204).send();
   });
-  server.get<{ Params: { chain: string; height: string } }>('/v1/p2p/chains/:chain/votes/:height', async (req, reply) => {
-    const votes = handlers.votes(req.params.chain, Number(req.params.height));
-    if (votes === undefined) return reply.code(404).send({ error: { code: 'BSN_GATEWAY_CHAIN_NOT_HOSTED', message: 'chain not hosted here', details: {} } });
-    return votes;
-  });
-  server.get<{ Params: { chain: string; height: string } }>('/v1/p2p/chains/:chain/certificates/:height', async (req, reply) => {
-    const cert = handlers.certificate(req.params.chain, Number(req.params.height));
-    if (!cert) return reply.code(404).send({ error: { code: 'BSN_GATEWAY_NOT_FOUND', message: 'no certificate for that height', details: {} } });
-    return cert;
-  });
+  server.get<{ Params: { chain: string; height: string } }>(
+    '/v1/p2p/chains/:chain/votes/:height',
+    async (req, reply) => {
+      const votes = handlers.votes(req.params.chain, Number(req.params.height));
+      if (votes === undefined)
+        return reply.code(404).send({
+          error: { code: 'BSN_GATEWAY_CHAIN_NOT_HOSTED', message: 'chain not hosted here', details: {} },
+        });
+      return votes;
+    },
+  );
+  server.get<{ Params: { chain: string; height: string } }>(
+    '/v1/p2p/chains/:chain/certificates/:height',
+    async (req, reply) => {
+      const cert = handlers.certificate(req.params.chain, Number(req.params.height));
+      if (!cert)
+        return reply.code(404).send({
+          error: { code: 'BSN_GATEWAY_NOT_FOUND', message: 'no certificate for that height', details: {} },
+        });
+      return cert;
+    },
+  );
   await server.listen({ host: endpoint.host, port: endpoint.port });
   const addr = server.server.address();
   return { server, port: typeof addr === 'object' && addr ? addr.port : endpoint.port };
@@ -83,10 +99,21 @@ export class PeerClient {
   readonly #agent: Agent;
 
   constructor(tls: PeerTls) {
-    this.#agent = new Agent({ keepAlive: true, maxSockets: 8, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem });
+    this.#agent = new Agent({
+      keepAlive: true,
+      maxSockets: 8,
+      cert: tls.certPem,
+      key: tls.keyPem,
+      ca: tls.caPem,
+    });
   }
 
-  #call(url: string, method: 'GET' | 'POST', body?: unknown, timeoutMs = 5000): Promise<{ status: number; body: unknown }> {
+  #call(
+    url: string,
+    method: 'GET' | 'POST',
+    body?: unknown,
+    timeoutMs = 5000,
+  ): Promise<{ status: number; body: unknown }> {
     return new Promise((resolvePromise, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = request(
@@ -136,7 +163,10 @@ export class PeerClient {
   /** Asks a peer for the votes it knows at a height. */
   async fetchVotes(peerUrl: string, chain: string, height: number): Promise<CommitVote[]> {
     try {
-      const res = await this.#call(`${peerUrl}/v1/p2p/chains/${encodeURIComponent(chain)}/votes/${height}`, 'GET');
+      const res = await this.#call(
+        `${peerUrl}/v1/p2p/chains/${encodeURIComponent(chain)}/votes/${height}`,
+        'GET',
+      );
       return res.status === 200 && Array.isArray(res.body) ? (res.body as CommitVote[]) : [];
     } catch {
       return [];

@@ -29,21 +29,30 @@ export function bundleVerifier(store: TrustStore, revocations: RevocationSchedul
   return {
     verify(certPem, atMs) {
       const certs = splitPemBundle(certPem);
-      if (certs.length === 0) return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
+      if (certs.length === 0)
+        return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
       for (const ca of certs.slice(1)) {
         if (learnt.has(ca)) continue;
         try {
           store.addIntermediate(ca);
           learnt.add(ca);
         } catch {
-          return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'a CA certificate in the signer bundle is malformed' };
+          return {
+            ok: false,
+            code: 'BSN_PKI_CERT_MALFORMED',
+            message: 'a CA certificate in the signer bundle is malformed',
+          };
         }
       }
       let check: ReturnType<TrustStore['verify']>;
       try {
         check = store.verify(certs[0]!, 'leaf', atMs);
       } catch (err) {
-        return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: err instanceof Error ? err.message : String(err) };
+        return {
+          ok: false,
+          code: 'BSN_PKI_CERT_MALFORMED',
+          message: err instanceof Error ? err.message : String(err),
+        };
       }
       if (!check.ok) return { ok: false, code: check.code, message: check.message };
       const { leaf } = check;
@@ -57,7 +66,11 @@ export function bundleVerifier(store: TrustStore, revocations: RevocationSchedul
       }
       const revokedAt = revocations.revokedAt(leaf.fingerprint);
       if (revokedAt !== undefined && atMs > revokedAt) {
-        return { ok: false, code: 'BSN_PKI_REVOKED', message: `certificate ${leaf.fingerprint} was revoked at ${revokedAt}` };
+        return {
+          ok: false,
+          code: 'BSN_PKI_REVOKED',
+          message: `certificate ${leaf.fingerprint} was revoked at ${revokedAt}`,
+        };
       }
       return {
         ok: true,
@@ -80,7 +93,9 @@ export function networkTrustStore(rootCertPem: string): TrustStore {
 }
 
 /** Revocation schedule read from the system chain's revocation records. */
-export function systemRevocations(lookup: (fingerprint: string) => { time: number } | null): RevocationSchedule {
+export function systemRevocations(
+  lookup: (fingerprint: string) => { time: number } | null,
+): RevocationSchedule {
   return {
     revokedAt(fingerprint: string) {
       return lookup(fingerprint)?.time;

@@ -6,13 +6,13 @@
 import type { JsonValue } from '@bsn/core';
 import type { Chain } from '@bsn/ledger';
 import {
+  loadBundleFrom,
   type OrganisationRecord,
   type PcnRecord,
-  type RevocationRecord,
-  SYSTEM_CONTRACT,
-  type ServiceRecord,
-  loadBundleFrom,
   prefixEnd,
+  type RevocationRecord,
+  type ServiceRecord,
+  SYSTEM_CONTRACT,
   systemStateKeys,
 } from '@bsn/system';
 
@@ -59,7 +59,9 @@ export class SystemView {
   }
 
   organisations(): OrganisationRecord[] {
-    return this.#prefix<OrganisationRecord>(systemStateKeys.organisationPrefix).filter((o) => o.status === 'active');
+    return this.#prefix<OrganisationRecord>(systemStateKeys.organisationPrefix).filter(
+      (o) => o.status === 'active',
+    );
   }
 
   organisation(id: string): OrganisationRecord | null {

@@ -11,9 +11,9 @@ import {
   type CommitCertificate,
   type CommitStatement,
   type CommitVote,
-  type KeyInput,
   canonicalString,
   commitStatement,
+  type KeyInput,
   verifyCommitVote,
 } from '@bsn/core';
 
@@ -21,7 +21,11 @@ import {
 export type VoteOutcome =
   | { readonly kind: 'ignored'; readonly reason: string }
   | { readonly kind: 'pending' }
-  | { readonly kind: 'certified'; readonly certificate: CommitCertificate; readonly agreesWithOwn: boolean | null };
+  | {
+      readonly kind: 'certified';
+      readonly certificate: CommitCertificate;
+      readonly agreesWithOwn: boolean | null;
+    };
 
 interface HeightVotes {
   /** statement key → statement and votes by pcn */
@@ -71,7 +75,11 @@ export class VoteCollector {
     const slot = this.#slot(statement.height);
     slot.own = statementKey(statement);
     if (slot.certified) {
-      return { kind: 'certified', certificate: slot.certified, agreesWithOwn: statementKey(slot.certified) === slot.own };
+      return {
+        kind: 'certified',
+        certificate: slot.certified,
+        agreesWithOwn: statementKey(slot.certified) === slot.own,
+      };
     }
     return { kind: 'pending' };
   }
@@ -81,12 +89,16 @@ export class VoteCollector {
     if (vote.chain !== this.#opts.chain) return { kind: 'ignored', reason: 'vote for another chain' };
     const key = this.#opts.hosts.get(vote.pcn);
     if (key === undefined) return { kind: 'ignored', reason: `${vote.pcn} does not host ${vote.chain}` };
-    if (!verifyCommitVote(vote, vote, key).ok) return { kind: 'ignored', reason: `bad signature from ${vote.pcn}` };
+    if (!verifyCommitVote(vote, vote, key).ok)
+      return { kind: 'ignored', reason: `bad signature from ${vote.pcn}` };
     const slot = this.#slot(vote.height);
     const sKey = statementKey(vote);
     const previous = slot.voters.get(vote.pcn);
     if (previous !== undefined) {
-      return { kind: 'ignored', reason: previous === sKey ? 'duplicate vote' : `${vote.pcn} voted twice differently` };
+      return {
+        kind: 'ignored',
+        reason: previous === sKey ? 'duplicate vote' : `${vote.pcn} voted twice differently`,
+      };
     }
     slot.voters.set(vote.pcn, sKey);
     let entry = slot.byStatement.get(sKey);

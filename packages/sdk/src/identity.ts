@@ -4,8 +4,8 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { signBytes, utf8, verifySignature } from '@bsn/core';
 import { splitCertificateBundle } from '@bsn/api';
+import { signBytes, utf8, verifySignature } from '@bsn/core';
 import { type CertificateInfo, parseCertificate } from '@bsn/pki';
 import { BaseError } from './errors.js';
 
@@ -61,7 +61,11 @@ export function identityFromPem({ certPem, keyPem }: IdentityFromPemParameters):
     });
   }
   const chain = bundle.slice(1);
-  return { certPem: chain.length > 0 ? [certificate.pem, ...chain].join('') : certificate.pem, privateKey, certificate };
+  return {
+    certPem: chain.length > 0 ? [certificate.pem, ...chain].join('') : certificate.pem,
+    privateKey,
+    certificate,
+  };
 }
 
 /** Parameters of {@link loadIdentity}. */

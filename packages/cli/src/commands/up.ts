@@ -4,15 +4,16 @@
  * PCN is healthy and has certified the system chain, prints the gateways, and stops everything
  * cleanly on Ctrl-C. Run again on the same folder, it resumes the same network with its data.
  */
+
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { type SignedTransaction, signTransaction } from '@bsn/core';
 import { RemoteOrderer } from '@bsn/ordering';
 import { SYSTEM_CHAIN, SYSTEM_CONTRACT, type SystemGenesisConfig } from '@bsn/system';
 import { generateNetwork, portPlan } from '../generate-network.js';
 import { type LoadedNetwork, loadNetwork, networkFilePath } from '../network-layout.js';
-import { type ManagedProcess, assertPortFree, spawnBsn, stopProcess, waitUntil } from '../processes.js';
+import { assertPortFree, type ManagedProcess, spawnBsn, stopProcess, waitUntil } from '../processes.js';
 
 /** Options of `bsn up`. */
 export interface UpOptions {
@@ -66,7 +67,9 @@ function genesisTransaction(net: LoadedNetwork): SignedTransaction {
   );
 }
 
-async function health(url: string): Promise<{ chains: { chain: string; height: number; certifiedHeight: number }[] } | undefined> {
+async function health(
+  url: string,
+): Promise<{ chains: { chain: string; height: number; certifiedHeight: number }[] } | undefined> {
   const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
   if (!res.ok) return undefined;
   return (await res.json()) as { chains: { chain: string; height: number; certifiedHeight: number }[] };
@@ -114,18 +117,28 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
       spawnBsn(
         'orderer',
         [
-          'orderer', 'start',
-          '--dir', net.path(net.orderer.dir),
-          '--id', net.orderer.id,
-          '--key', net.path(net.orderer.key),
-          '--host', ordererUrl.hostname,
-          '--port', ordererUrl.port,
+          'orderer',
+          'start',
+          '--dir',
+          net.path(net.orderer.dir),
+          '--id',
+          net.orderer.id,
+          '--key',
+          net.path(net.orderer.key),
+          '--host',
+          ordererUrl.hostname,
+          '--port',
+          ordererUrl.port,
         ],
         logDir,
       ),
     );
     const orderer = new RemoteOrderer({ url: net.orderer.url });
-    await waitUntil(async () => (await fetch(`${net.orderer.url}/v1/orderer/health`)).ok, timeoutMs, 'the orderer to start');
+    await waitUntil(
+      async () => (await fetch(`${net.orderer.url}/v1/orderer/health`)).ok,
+      timeoutMs,
+      'the orderer to start',
+    );
     if ((await orderer.fetchHeight(SYSTEM_CHAIN)) === 0) {
       say('Writing the system chain genesis (network admin, PCNs, operator organisation)');
       await orderer.submit(genesisTransaction(net));
@@ -137,7 +150,8 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
     }
     for (const proc of processes) {
       void proc.exited.then(({ code, signal }) => {
-        if (code !== 0 && signal !== 'SIGTERM') say(`! ${proc.name} exited (${code ?? signal}); see ${proc.logPath}`);
+        if (code !== 0 && signal !== 'SIGTERM')
+          say(`! ${proc.name} exited (${code ?? signal}); see ${proc.logPath}`);
       });
     }
     say('Waiting for every city node to certify the system chain');
@@ -167,8 +181,13 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
   say(`  logs:         ${logDir}`);
   say('');
   say('Next: deploy a contract and call it, e.g.');
-  const pcnList = net.pcns.slice(0, Math.min(3, net.pcns.length)).map((p) => p.id).join(',');
-  say(`  npx bsn service create --name assets --contract examples/asset-transfer/contract.ts --pcns ${pcnList}`);
+  const pcnList = net.pcns
+    .slice(0, Math.min(3, net.pcns.length))
+    .map((p) => p.id)
+    .join(',');
+  say(
+    `  npx bsn service create --name assets --contract examples/asset-transfer/contract.ts --pcns ${pcnList}`,
+  );
   say('  npx bsn invoke --service assets create a1 100');
   say('  npx bsn query --service assets read a1 --proof');
   say('');

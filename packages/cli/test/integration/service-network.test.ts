@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { signRequest } from '@bsn/api';
 import { identityFromPem } from '@bsn/sdk';
-import { readFileSync } from 'node:fs';
 import { serviceCreate } from '../../src/commands/network-commands.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
@@ -13,16 +13,30 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
 
   before(async () => {
     network = await startDevNetwork({ pcns: 4, prefix: 'bsn-svc-' });
-    await serviceCreate({ dir: network.dir, name: 'assets', contract: CONTRACT, pcns: ['pcn1', 'pcn2', 'pcn3'] });
+    await serviceCreate({
+      dir: network.dir,
+      name: 'assets',
+      contract: CONTRACT,
+      pcns: ['pcn1', 'pcn2', 'pcn3'],
+    });
   });
   after(async () => {
     await network?.stop();
   });
 
   it('finalises SDK transactions with certificates of at least 3 hosting PCNs', async () => {
-    const client = network.client(undefined, network.running.network.pcns.slice(0, 3).map((p) => p.gateway));
+    const client = network.client(
+      undefined,
+      network.running.network.pcns.slice(0, 3).map((p) => p.gateway),
+    );
     for (let i = 0; i < 5; i++) {
-      const r = await client.submitTransaction({ chain: 'svc-assets', contract: 'assets', method: 'create', args: [`a${i}`, i * 10], wait: 'final' });
+      const r = await client.submitTransaction({
+        chain: 'svc-assets',
+        contract: 'assets',
+        method: 'create',
+        args: [`a${i}`, i * 10],
+        wait: 'final',
+      });
       assert.ok('receipt' in r, 'a final receipt');
       assert.equal(r.receipt.status, 'ok');
       assert.ok(r.certificate, 'carries a commit certificate');
@@ -30,7 +44,13 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
       assert.ok(signers.size >= 3, `signed by ${[...signers].join(',')}`);
       for (const s of signers) assert.ok(['pcn1', 'pcn2', 'pcn3'].includes(s), `${s} hosts the service`);
     }
-    const q = await client.query({ chain: 'svc-assets', contract: 'assets', method: 'read', args: ['a3'], proof: true });
+    const q = await client.query({
+      chain: 'svc-assets',
+      contract: 'assets',
+      method: 'read',
+      args: ['a3'],
+      proof: true,
+    });
     assert.equal(q.verified, true);
     assert.deepEqual((q.result as { value: number }).value, 30);
   });
@@ -45,7 +65,10 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
       keyPem: readFileSync(net.path(net.admin.key), 'utf8'),
     });
     const path = '/v1/chains/svc-assets/blocks/1';
-    const signed = signRequest({ method: 'GET', path }, { certPem: identity.certPem, privateKey: identity.privateKey });
+    const signed = signRequest(
+      { method: 'GET', path },
+      { certPem: identity.certPem, privateKey: identity.privateKey },
+    );
     const res = await fetch(`${pcn4.gateway}${path}`, { headers: { authorization: signed.authorization } });
     assert.equal(res.status, 404);
     const body = (await res.json()) as { error: { code: string } };

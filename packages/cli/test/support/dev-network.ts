@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningNetwork, up } from '../../src/commands/up.js';
 import { clientFor } from '../../src/cli-context.js';
+import { type RunningNetwork, up } from '../../src/commands/up.js';
 import { type ManagedProcess, spawnBsn, stopProcess, waitUntil } from '../../src/processes.js';
 
 async function portFree(port: number): Promise<boolean> {
@@ -43,7 +43,11 @@ export interface DevNetwork {
   /** Starts a killed PCN again (same config and data). */
   restart(name: string): Promise<void>;
   /** Health of a PCN's gateway (undefined when unreachable). */
-  health(pcn: string): Promise<{ chains: { chain: string; height: number; certifiedHeight: number; status: string }[] } | undefined>;
+  health(
+    pcn: string,
+  ): Promise<
+    { chains: { chain: string; height: number; certifiedHeight: number; status: string }[] } | undefined
+  >;
   stop(): Promise<void>;
 }
 
@@ -53,7 +57,14 @@ export async function startDevNetwork(opts: { pcns?: number; prefix?: string } =
   const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'bsn-net-'));
   const basePort = await freeBasePort(pcns);
   const lines: string[] = [];
-  const running = await up({ dir, pcns, basePort, host: '127.0.0.1', print: (l) => lines.push(l), timeoutMs: 120_000 });
+  const running = await up({
+    dir,
+    pcns,
+    basePort,
+    host: '127.0.0.1',
+    print: (l) => lines.push(l),
+    timeoutMs: 120_000,
+  });
   const procs = new Map<string, ManagedProcess>(running.processes.map((p) => [p.name, p]));
   const net = running.network;
   const gatewayOf = (pcn: string) => net.pcns.find((p) => p.id === pcn)!.gateway;

@@ -272,7 +272,7 @@ export function networkResponse(
 
 /** GET /v1/chains/svc-<service> with a hosting proof certified by `systemSigners`. */
 export function chainResponse(
-  net: Network,
+  _net: Network,
   service: string,
   hosts: readonly Pcn[],
   sys: FixtureState,
