@@ -57,6 +57,7 @@ const args = [
   '--import',
   'tsx',
   '--test',
+  '--test-force-exit',
   `--test-concurrency=${concurrency}`,
   '--test-reporter=spec',
   ...extra,
