@@ -9,10 +9,13 @@
  * block's time, so it too is the same on every node and on replay.
  */
 import type { JsonValue } from '@bsn/core';
-import type { CertificateVerifier, RevocationSchedule } from '@bsn/ledger';
+import { type CertificateVerifier, type RevocationSchedule, trustStoreVerifier } from '@bsn/ledger';
 import { TrustStore } from '@bsn/pki';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Bound on CA certificates learnt from signer bundles (they are untrusted until they chain to the root). */
+const MAX_LEARNT_CAS = 10_000;
 
 /** Splits a PEM bundle into its certificates (leaf first). */
 export function splitPemBundle(bundle: string): string[] {
@@ -25,6 +28,7 @@ export function splitPemBundle(bundle: string): string[] {
  * CA could issue certificates that act as another organisation.
  */
 export function bundleVerifier(store: TrustStore, revocations: RevocationSchedule): CertificateVerifier {
+  const inner = trustStoreVerifier(store, { expect: 'leaf', revocations });
   const learnt = new Set<string>();
   return {
     verify(certPem, atMs) {
@@ -33,6 +37,13 @@ export function bundleVerifier(store: TrustStore, revocations: RevocationSchedul
         return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
       for (const ca of certs.slice(1)) {
         if (learnt.has(ca)) continue;
+        if (learnt.size >= MAX_LEARNT_CAS) {
+          return {
+            ok: false,
+            code: 'BSN_PKI_UNKNOWN_ISSUER',
+            message: 'too many distinct CA certificates seen; issuer refused',
+          };
+        }
         try {
           store.addIntermediate(ca);
           learnt.add(ca);
@@ -64,25 +75,8 @@ export function bundleVerifier(store: TrustStore, revocations: RevocationSchedul
           message: `certificate names organisation "${leaf.subject.organization}" but its CA belongs to "${issuer.subject.organization}"`,
         };
       }
-      const revokedAt = revocations.revokedAt(leaf.fingerprint);
-      if (revokedAt !== undefined && atMs > revokedAt) {
-        return {
-          ok: false,
-          code: 'BSN_PKI_REVOKED',
-          message: `certificate ${leaf.fingerprint} was revoked at ${revokedAt}`,
-        };
-      }
-      return {
-        ok: true,
-        caller: {
-          id: leaf.subject.commonName,
-          org: leaf.subject.organization,
-          role: leaf.subject.role,
-          certFingerprint: leaf.fingerprint,
-          attributes: leaf.subject.attributes,
-        },
-        publicKey: leaf.publicKeyPem,
-      };
+      // Chain, validity and time-stamped revocation as the ledger's verifier decides them (memoised).
+      return inner.verify(certs[0]!, atMs);
     },
   };
 }
