@@ -16,7 +16,14 @@ export async function runNode(
 ): Promise<{ pcn: Pcn; gatewayPort: number; stop: () => Promise<void> }> {
   const config = loadPcnConfig(configPath);
   const log = pino({ name: 'bsn-node', level: config.logLevel, base: { pcn: config.id } });
-  const orderer = new RemoteOrderer({ url: config.orderer.url });
+  // An https orderer URL gets mutual TLS: the PCN presents its node certificate and accepts only an
+  // orderer certificate chaining to the network root.
+  const orderer = new RemoteOrderer({
+    url: config.orderer.url,
+    ...(config.orderer.url.startsWith('https:')
+      ? { tls: { caPem: config.rootCertPem, certPem: config.certPem, keyPem: config.keyPem } }
+      : {}),
+  });
   const pcn = await Pcn.start(config, {
     orderer,
     ordererHeight: (chain) => orderer.fetchHeight(chain),
