@@ -84,8 +84,76 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
   seen.delete(obj);
 }
 
+// Characters JSON.stringify escapes (controls, quote, backslash) and surrogate halves; the control
+// range is what this test is for.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the characters JSON escapes is the point
+const NEEDS_CARE = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
+
+/** A string's JSON text, or undefined when it holds an unpaired surrogate. */
+function quote(text: string): string | undefined {
+  if (!NEEDS_CARE.test(text)) return `"${text}"`;
+  return LONE_SURROGATE.test(text) ? undefined : JSON.stringify(text);
+}
+
+/** Nesting beyond which the fast path hands over to {@link write}, which detects cycles. */
+const FAST_DEPTH = 64;
+
+/**
+ * The same encoding as {@link write} for data it accepts, without the path strings and cycle set
+ * that only serve to name a problem: returns undefined for anything it does not encode (the caller
+ * then runs `write`, which throws the precise error), including nesting deeper than FAST_DEPTH.
+ */
+function fast(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      // For finite numbers JSON.stringify is Number::toString, which String() is too.
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return 'null';
+  if (depth > FAST_DEPTH) return undefined;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined) return undefined;
+      const text = fast(item, depth + 1);
+      if (text === undefined) return undefined;
+      out += i === 0 ? text : `,${text}`;
+    }
+    return `${out}]`;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const record = value as Record<string, unknown>;
+  // Object.keys, then sort: JS string comparison is by UTF-16 code units, as RFC 8785 requires.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    const name = quote(key);
+    if (name === undefined) return undefined;
+    const text = fast(item, depth + 1);
+    if (text === undefined) return undefined;
+    out += `${first ? '' : ','}${name}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
 /** The canonical (RFC 8785) JSON text of `value`. */
 export function canonicalString(value: unknown): string {
+  const text = fast(value, 0);
+  if (text !== undefined) return text;
   const out: string[] = [];
   write(value, '$', new Set(), out);
   return out.join('');

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { canonicalDecode, canonicalEncode, canonicalString, isBsnError, toHex, utf8 } from '@bsn/core';
+import {
+  canonicalDecode,
+  canonicalEncode,
+  canonicalString,
+  isBsnError,
+  type JsonValue,
+  toHex,
+  utf8,
+} from '@bsn/core';
 import fc from 'fast-check';
 
 // The package is CommonJS whose typings declare an ES default export; require gives the function itself.
@@ -284,6 +292,32 @@ describe('canonical encoding: properties', () => {
         assert.equal(canonicalString(v), canonicalize(v));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('agrees with npm canonicalize on strings and names full of characters JSON escapes', () => {
+    const tricky = fc.string({
+      unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', 'a', 'é', '😀'),
+    });
+    fc.assert(
+      fc.property(fc.dictionary(tricky, fc.oneof(tricky, fc.array(tricky))), (v) => {
+        assert.equal(canonicalString(v), canonicalize(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('encodes values nested deeper than its fast path the same way (and still finds a deep cycle)', () => {
+    let deep: JsonValue = ['leaf', { b: 1, a: 2 }];
+    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { z: deep, y: i };
+    assert.equal(canonicalString(deep), canonicalize(deep));
+    const cyclic: Record<string, unknown> = {};
+    let at = cyclic;
+    for (let i = 0; i < 100; i++) at = (at.next = {}) as Record<string, unknown>;
+    at.next = cyclic;
+    assert.throws(
+      () => canonicalString(cyclic),
+      (e) => invalid(e) && /cyclic/.test((e as Error).message),
     );
   });
 
