@@ -40,8 +40,8 @@ export type SubmitTransactionErrorType = BaseError;
 /**
  * Signs a transaction with the client's identity, submits it, and waits as asked. A retry after a
  * lost answer cannot apply the transaction twice: the envelope (and so its id) is the same, and the
- * gateway answers a resubmission with BSN_GATEWAY_TX_DUPLICATE, which this action treats as
- * accepted before waiting for the receipt.
+ * gateway answers a resubmission with BSN_GATEWAY_TX_DUPLICATE or BSN_TX_DUPLICATE, which this
+ * action treats as accepted before waiting for the receipt.
  */
 export async function submitTransaction(
   client: BaseClient,
@@ -75,10 +75,12 @@ export async function submitTransaction(
     });
     body = res.body;
   } catch (err) {
-    // Accepted before (a retry after a lost answer), or accepted and still waiting: both mean "poll".
+    // Accepted before (a retry after a lost answer, or after the first gateway halted the chain
+    // mid-wait: the gateway's transaction check answers BSN_TX_DUPLICATE), or accepted and still
+    // waiting: all mean "poll".
     if (
       !(err instanceof BaseError) ||
-      !['BSN_GATEWAY_TX_DUPLICATE', 'BSN_GATEWAY_TIMEOUT'].includes(err.code)
+      !['BSN_GATEWAY_TX_DUPLICATE', 'BSN_TX_DUPLICATE', 'BSN_GATEWAY_TIMEOUT'].includes(err.code)
     )
       throw err;
   }
