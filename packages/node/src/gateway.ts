@@ -435,10 +435,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   register('getTransaction', async (req, reply) => {
     const { chain, txId } = req.params as { chain: string; txId: string };
     const q = req.query as { wait?: WaitMode; timeoutMs?: number };
-    const h = hosted(chain);
+    // A halted chain's receipts past the halt are results this PCN cannot stand behind, and a
+    // wait on it would never end: refuse, so a client asks another PCN.
+    const h = live(hosted(chain));
     const caller = requestCaller(req);
     authorise(chain, caller);
     const r = await waitFor(h, txId, q.wait ?? 'none', q.timeoutMs ?? DEFAULT_WAIT_MS);
+    if (h.halted) throw live(h);
     if (!r) {
       throw new BsnError('BSN_GATEWAY_NOT_FOUND', `transaction ${txId} is not committed on ${chain} (yet)`, {
         details: { chain, txId },
