@@ -38,9 +38,11 @@ export interface DevNetwork {
   client(identity?: string, gateways?: readonly string[]): ReturnType<typeof clientFor>;
   /** The managed process of a PCN (or 'orderer'). */
   process(name: string): ManagedProcess;
-  /** Kills a PCN with SIGKILL and waits for it to be gone. */
+  /** Kills a PCN (or 'orderer') with SIGKILL and waits for it to be gone. */
   kill(name: string): Promise<void>;
-  /** Starts a killed PCN again (same config and data). */
+  /** Stops a PCN (or 'orderer') cleanly with SIGTERM and waits for it to be gone. */
+  terminate(name: string): Promise<void>;
+  /** Starts a killed or stopped PCN (or 'orderer') again with the same arguments, config and data. */
   restart(name: string): Promise<void>;
   /** Health of a PCN's gateway (undefined when unreachable). */
   health(
@@ -86,7 +88,35 @@ export async function startDevNetwork(opts: { pcns?: number; prefix?: string } =
       p.child.kill('SIGKILL');
       await p.exited;
     },
+    async terminate(name) {
+      await stopProcess(procs.get(name)!);
+    },
     async restart(name) {
+      if (name === 'orderer') {
+        const url = new URL(net.orderer.url);
+        // The same arguments `bsn up` starts the orderer with.
+        const args = [
+          'orderer',
+          'start',
+          '--dir',
+          net.path(net.orderer.dir),
+          '--id',
+          net.orderer.id,
+          '--key',
+          net.path(net.orderer.key),
+          '--host',
+          url.hostname,
+          '--port',
+          url.port,
+        ];
+        procs.set(name, spawnBsn(name, args, join(dir, 'logs')));
+        await waitUntil(
+          async () => (await fetch(`${net.orderer.url}/v1/orderer/health`)).ok,
+          60_000,
+          'the orderer to restart',
+        );
+        return;
+      }
       const pcn = net.pcns.find((p) => p.id === name);
       if (!pcn) throw new Error(`unknown PCN ${name}`);
       const p = spawnBsn(name, ['node', 'start', '--config', net.path(pcn.config)], join(dir, 'logs'));
