@@ -38,7 +38,8 @@ export const FORBIDDEN_GLOBALS: readonly string[] = [
  * Evaluated as global code; leaves `__bsnInvoke`, `__bsnTake` and `__bsnBind` behind as
  * non-enumerable globals. Outcomes are strings: `R<json>` for a result, `E<json [code, message]>`
  * for a failure, `A` when the method returned a promise (then the host runs the pending jobs and
- * asks `__bsnTake`, which answers an outcome or `P` while still pending).
+ * asks `__bsnTake`, which answers an outcome or `P` while still pending); any of them may be
+ * preceded by `W<length>:<ops>`, the writes and events still queued (see `host.apply`).
  */
 export const SANDBOX_PRELUDE = `
 (function (host, forbiddenGlobals, limits) {
@@ -132,7 +133,36 @@ export const SANDBOX_PRELUDE = `
       }
       seen.delete(v);
     }
-    check(value, '$');
+    // Valid data (the usual case) is walked without the path strings and cycle set that only
+    // serve to name a problem; anything else, or nesting deeper than the fast walk goes, is walked
+    // again by check, which throws exactly what it would have thrown on its own.
+    function quick(v, depth) {
+      if (v === null) return (size += 4) <= limit;
+      var t = typeof v;
+      if (t === 'string') return (size += v.length + 2) <= limit;
+      if (t === 'number') return isFiniteNumber(v) && ++size <= limit;
+      if (t === 'boolean') return (size += 4) <= limit;
+      if (t !== 'object' || depth > 64 || (size += 2) > limit) return false;
+      if (isArray(v)) {
+        for (var k = 0; k < v.length; k++) {
+          var x = v[k];
+          if (x === undefined || !quick(x, depth + 1) || ++size > limit) return false;
+        }
+        return true;
+      }
+      var proto = getProto(v);
+      if (proto !== objectProto && proto !== null) return false;
+      var keys = ownKeys(v);
+      for (var n = 0; n < keys.length; n++) {
+        var item = v[keys[n]];
+        if (item !== undefined && ((size += keys[n].length + 4) > limit || !quick(item, depth + 1))) return false;
+      }
+      return true;
+    }
+    if (!quick(value, 0)) {
+      size = 0;
+      check(value, '$');
+    }
     return JSONstringify(value);
   }
 
@@ -151,30 +181,61 @@ export const SANDBOX_PRELUDE = `
     return JSONstringify(key);
   }
 
+  // Writes and events are queued here and handed to the host in one crossing (each crossing costs
+  // far more than the work it carries): before any read, at the end of the call (with the outcome),
+  // and whenever the queue grows past a few dozen operations, so the host still charges gas and
+  // enforces its limits in the order the contract made them. A read-only call sends each at once,
+  // so the refusal surfaces where it happened. Entries are "<kind><length>:<json>…" (lengths in
+  // UTF-16 units, the same on both sides) so no value is re-encoded to build the queue.
+  var pending = '';
+  var pendingCount = 0;
+  var readOnly = false;
+  var MAX_PENDING = 32, MAX_PENDING_CHARS = 65536;
+
+  function flush() {
+    if (pendingCount !== 0) {
+      var ops = pending;
+      pending = '';
+      pendingCount = 0;
+      host.apply(ops);
+    }
+  }
+
+  function queue(op) {
+    pending += op;
+    pendingCount++;
+    if (readOnly || pendingCount >= MAX_PENDING || pending.length >= MAX_PENDING_CHARS) flush();
+  }
+
+  function field(json) { return json.length + ':' + json; }
+
   var state = freeze({
     get: function get(key) {
-      var json = host.get(requireKey(key, 'ctx.state.get: key'));
+      var k = requireKey(key, 'ctx.state.get: key');
+      flush();
+      var json = host.get(k);
       return json === null ? null : JSONparse(json);
     },
     put: function put(key, value) {
       var k = requireKey(key, 'ctx.state.put: key');
       if (value === undefined) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value is undefined (use ctx.state.del to delete)');
-      host.put(k, toJson(value, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value', limits.value, 'BSN_CONTRACT_VALUE_TOO_LARGE'));
+      queue('p' + field(k) + field(toJson(value, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.state.put: value', limits.value, 'BSN_CONTRACT_VALUE_TOO_LARGE')));
     },
-    del: function del(key) { host.del(requireKey(key, 'ctx.state.del: key')); },
+    del: function del(key) { queue('d' + field(requireKey(key, 'ctx.state.del: key'))); },
     range: function range(start, end, limit) {
       var s = requireKey(start, 'ctx.state.range: start');
       var e = end === undefined || end === null ? undefined : requireKey(end, 'ctx.state.range: end');
       if (limit !== undefined && (typeof limit !== 'number' || !(limit >= 1) || limit % 1 !== 0)) {
         throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.range: limit must be a positive integer');
       }
+      flush();
       return JSONparse(host.range(s, e, limit));
     },
   });
 
   function emit(name, data) {
     if (typeof name !== 'string' || name.length === 0) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: name must be a non-empty string');
-    host.emit(JSONstringify(name), toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data', limits.event, 'BSN_CONTRACT_EVENT_TOO_LARGE'));
+    queue('e' + field(JSONstringify(name)) + field(toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data', limits.event, 'BSN_CONTRACT_EVENT_TOO_LARGE')));
   }
 
   function messageOf(e) {
@@ -243,25 +304,44 @@ export const SANDBOX_PRELUDE = `
     return JSONstringify(names);
   }
 
-  function invoke(method, argsJson, callerJson, txJson) {
-    var fn = methods[method];
-    var args = JSONparse(argsJson);
-    var ctx = freeze({ state: state, emit: emit, caller: deepFreeze(JSONparse(callerJson)), tx: deepFreeze(JSONparse(txJson)) });
+  // Prefixes an outcome with the operations still queued: "W<length>:<ops>" then the outcome.
+  function withPending(outcome) {
+    if (pendingCount === 0) return outcome;
+    var ops = pending;
+    pending = '';
+    pendingCount = 0;
+    return 'W' + field(ops) + outcome;
+  }
+
+  var caller = null;
+
+  // input: [method, args, tx, readOnly] and, when it differs from the previous call's, the caller
+  // (frozen, so sharing one object between calls of the same signer is safe).
+  function invoke(input) {
+    var call = JSONparse(input);
+    pending = '';
+    pendingCount = 0;
+    readOnly = call[3] === 1;
+    if (call.length > 4) caller = deepFreeze(call[4]);
+    var fn = methods[call[0]];
+    var ctx = freeze({ state: state, emit: emit, caller: caller, tx: deepFreeze(call[2]) });
+    var args = call[1];
+    args.unshift(ctx);
     var result;
     try {
-      result = apply(fn, target, [ctx].concat(args));
+      result = apply(fn, target, args);
     } catch (e) {
-      return failure(e);
+      return withPending(failure(e));
     }
     if (result !== null && typeof result === 'object' && result instanceof PromiseCtor) {
       settled = 'P';
       apply(promiseThen, result, [function (v) { settled = success(v); }, function (e) { settled = failure(e); }]);
-      return 'A';
+      return withPending('A');
     }
-    return success(result);
+    return withPending(success(result));
   }
 
-  function take() { var s = settled; settled = 'P'; return s; }
+  function take() { var s = settled; settled = 'P'; return withPending(s); }
 
   define(g, '__bsnBind', { value: bind });
   define(g, '__bsnInvoke', { value: invoke });

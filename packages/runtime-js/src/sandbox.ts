@@ -11,6 +11,14 @@
  * Failures the host detects (out of gas, a forbidden API, a host limit, a write in a read-only
  * call) are "sticky": once recorded they decide the call's outcome, even if the contract catches
  * the error it was given, and the next tick interrupts it.
+ *
+ * Crossings. Each crossing between QuickJS and the host costs more than most contract code, so a
+ * call crosses once in (one JSON string: method, arguments, tx, and the caller only when it
+ * changed) and once out (the outcome). Writes and events are queued inside the sandbox and applied
+ * here in order before the next read, with the outcome, or every few dozen operations, each
+ * charged and checked exactly as if it had crossed alone. So a write the host refuses fails the
+ * call with the host's code as before, but the contract is told at its next read or when it
+ * returns rather than at the write itself (if it runs out of gas first, that is the failure).
  */
 import { BsnError, canonicalString, type JsonValue } from '@bsn/core';
 import type { HostApi, Invocation, InvocationResult } from '@bsn/ledger';
@@ -70,6 +78,8 @@ export class Sandbox {
   #crash: unknown;
   #host: HostApi | undefined;
   #readOnly = false;
+  /** The caller JSON the prelude holds from the previous call (it is sent only when it changes). */
+  #lastCaller: string | undefined;
 
   /** Instantiates QuickJS, installs the prelude and evaluates `code`; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
   constructor(engine: QuickJSEngine, code: string, opts: JsRuntimeOptions) {
@@ -206,6 +216,24 @@ export class Sandbox {
     return value;
   }
 
+  /** Runs host work for the contract, turning any failure into the call's sticky failure. */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof StickyFailure) throw err;
+      if (err instanceof BsnError) {
+        // A host limit (key size, write count, …): the call fails with the host's code.
+        this.#failure ??= { code: err.code, message: err.message };
+        throw new StickyFailure(err.message);
+      }
+      // A fault of the node itself, not of the contract: stop the call and let invoke rethrow it.
+      this.#crash ??= err;
+      this.#failure ??= { code: 'BSN_INTERNAL', message: 'host failure' };
+      throw new StickyFailure('host failure');
+    }
+  }
+
   #installHost(): void {
     const ctx = this.#context;
     const host = ctx.newObject();
@@ -218,22 +246,7 @@ export class Sandbox {
       return decoded;
     };
     const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
-      const f = ctx.newFunction(name, (...args) => {
-        try {
-          return impl(...args);
-        } catch (err) {
-          if (err instanceof StickyFailure) throw err;
-          if (err instanceof BsnError) {
-            // A host limit (key size, write count, …): the call fails with the host's code.
-            this.#failure ??= { code: err.code, message: err.message };
-            throw new StickyFailure(err.message);
-          }
-          // A fault of the node itself, not of the contract: stop the call and let invoke rethrow it.
-          this.#crash ??= err;
-          this.#failure ??= { code: 'BSN_INTERNAL', message: 'host failure' };
-          throw new StickyFailure('host failure');
-        }
-      });
+      const f = ctx.newFunction(name, (...args) => this.#guard(() => impl(...args)));
       ctx.setProp(host, name, f);
       f.dispose();
     };
@@ -246,26 +259,8 @@ export class Sandbox {
       this.#charge(byteLength(json));
       return ctx.newString(json);
     });
-    fn('put', (k, v) => {
-      const key = text(k);
-      const json = str(v);
-      this.#charge(byteLength(key) + byteLength(json));
-      const host = this.#requireHost(true, 'ctx.state.put');
-      host.put(
-        key,
-        this.#parseValue(
-          json,
-          this.#opts.maxValueBytes,
-          'BSN_CONTRACT_VALUE_TOO_LARGE',
-          `the value of "${key.slice(0, 64)}"`,
-        ),
-      );
-      return undefined;
-    });
-    fn('del', (k) => {
-      const key = text(k);
-      this.#charge(byteLength(key));
-      this.#requireHost(true, 'ctx.state.del').del(key);
+    fn('apply', (ops) => {
+      this.#applyOps(str(ops));
       return undefined;
     });
     fn('range', (s, e, l) => {
@@ -284,22 +279,6 @@ export class Sandbox {
       const json = canonicalString(entries);
       this.#charge(byteLength(json));
       return ctx.newString(json);
-    });
-    fn('emit', (n, d) => {
-      const name = text(n);
-      const json = str(d);
-      this.#charge(byteLength(name) + byteLength(json));
-      const host = this.#requireHost(true, 'ctx.emit');
-      host.emit(
-        name,
-        this.#parseValue(
-          json,
-          this.#opts.maxEventBytes,
-          'BSN_CONTRACT_EVENT_TOO_LARGE',
-          `the data of event "${name.slice(0, 64)}"`,
-        ),
-      );
-      return undefined;
     });
     fn('forbidden', (n) =>
       this.#fail(
@@ -321,6 +300,68 @@ export class Sandbox {
     limits.dispose();
     ctx.setProp(ctx.global, HOST_GLOBAL, host);
     host.dispose();
+  }
+
+  /**
+   * Applies the writes and events the prelude queued ("p" put key value, "d" del key, "e" emit name
+   * data; each field "<length>:<json>"), one by one and in order, exactly as if each had crossed on
+   * its own: the same gas, the same checks, the same sticky failure at the first that fails.
+   */
+  #applyOps(ops: string): void {
+    let at = 0;
+    const field = (): string => {
+      const colon = ops.indexOf(':', at + 1);
+      const length = Number(ops.slice(at, colon));
+      if (colon < 0 || !Number.isSafeInteger(length) || length < 0 || colon + 1 + length > ops.length) {
+        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
+      }
+      at = colon + 1 + length;
+      return ops.slice(colon + 1, at);
+    };
+    const text = (json: string): string => {
+      const decoded: unknown = JSON.parse(json);
+      if (typeof decoded !== 'string')
+        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
+      return decoded;
+    };
+    while (at < ops.length) {
+      const kind = ops[at++];
+      if (kind === 'p') {
+        const key = text(field());
+        const json = field();
+        this.#charge(byteLength(key) + byteLength(json));
+        const host = this.#requireHost(true, 'ctx.state.put');
+        host.put(
+          key,
+          this.#parseValue(
+            json,
+            this.#opts.maxValueBytes,
+            'BSN_CONTRACT_VALUE_TOO_LARGE',
+            `the value of "${key.slice(0, 64)}"`,
+          ),
+        );
+      } else if (kind === 'd') {
+        const key = text(field());
+        this.#charge(byteLength(key));
+        this.#requireHost(true, 'ctx.state.del').del(key);
+      } else if (kind === 'e') {
+        const name = text(field());
+        const json = field();
+        this.#charge(byteLength(name) + byteLength(json));
+        const host = this.#requireHost(true, 'ctx.emit');
+        host.emit(
+          name,
+          this.#parseValue(
+            json,
+            this.#opts.maxEventBytes,
+            'BSN_CONTRACT_EVENT_TOO_LARGE',
+            `the data of event "${name.slice(0, 64)}"`,
+          ),
+        );
+      } else {
+        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
+      }
+    }
   }
 
   /** Maps an exception that escaped to the host to a failure. */
@@ -432,22 +473,41 @@ export class Sandbox {
     return { ok: true, result: outcome.result, gasUsed };
   }
 
+  /** Strips and applies the queued writes that prefix an outcome string ("W<length>:<ops>"). */
+  #takeOps(text: string): string {
+    if (!text.startsWith('W')) return text;
+    const colon = text.indexOf(':');
+    const end = colon + 1 + Number(text.slice(1, colon));
+    if (!this.#failure) {
+      try {
+        this.#guard(() => this.#applyOps(text.slice(colon + 1, end)));
+      } catch (err) {
+        if (!(err instanceof StickyFailure)) throw err;
+      }
+    }
+    return text.slice(end);
+  }
+
   #run(call: Invocation, argsJson: string): Outcome {
     const ctx = this.#context;
-    const handles = [
-      ctx.newString(call.method),
-      ctx.newString(argsJson),
-      ctx.newString(JSON.stringify(call.caller)),
-      ctx.newString(JSON.stringify(call.tx)),
-    ];
-    const res = ctx.callFunction(this.#invokeFn, ctx.undefined, handles);
-    for (const h of handles) h.dispose();
+    // One string per call: method, arguments, tx, read-only flag, and the caller only when it changed.
+    const callerJson = JSON.stringify(call.caller);
+    let input = `[${JSON.stringify(call.method)},${argsJson},${JSON.stringify(call.tx)},${call.readOnly ? 1 : 0}`;
+    if (callerJson !== this.#lastCaller) {
+      input += `,${callerJson}`;
+      this.#lastCaller = callerJson;
+    }
+    const handle = ctx.newString(`${input}]`);
+    const res = ctx.callFunction(this.#invokeFn, ctx.undefined, handle);
+    handle.dispose();
     if (res.error) {
+      // The prelude may not have taken the caller (interrupted before): send it again next time.
+      this.#lastCaller = undefined;
       const failure = this.#classify(res.error);
       res.error.dispose();
       return { ok: false, failure };
     }
-    let text = ctx.getString(res.value);
+    let text = this.#takeOps(ctx.getString(res.value));
     res.value.dispose();
     // Run every job the call queued (its own promise chains), charged to this call, so nothing carries into the next one.
     this.#drainJobs();
@@ -458,7 +518,7 @@ export class Sandbox {
         taken.error.dispose();
         return { ok: false, failure };
       }
-      text = ctx.getString(taken.value);
+      text = this.#takeOps(ctx.getString(taken.value));
       taken.value.dispose();
       if (text === 'P') {
         return {

@@ -263,6 +263,40 @@ describe('calls', () => {
     );
   });
 
+  test('writes and events reach the host in the order made, and a read sees the writes before it', () => {
+    const log = new MemoryHost();
+    const events: string[] = [];
+    const emit = log.emit.bind(log);
+    log.emit = (name, data) => {
+      log.log.push(`emit ${name}`);
+      events.push(name);
+      emit(name, data);
+    };
+    const r = succeeded(log.execute(instance, invocation('writeReadWrite', [])));
+    // The value read back is the stored (canonical) one: members in canonical order.
+    assert.deepEqual(Object.keys(r as object), ['a', 'b']);
+    assert.deepEqual(log.log, ['put first', 'emit Wrote', 'get first', 'del first', 'put second']);
+    assert.deepEqual(log.committed.get('second'), { a: 2, b: 1 });
+  });
+
+  test('queued writes are applied one by one: the first the host refuses fails the call, later ones never arrive', () => {
+    const limited = new MemoryHost();
+    const put = limited.put.bind(limited);
+    let puts = 0;
+    limited.put = (key, value) => {
+      if (++puts > 40) throw new BsnError('BSN_LEDGER_TOO_MANY_WRITES', 'at most 40 writes');
+      put(key, value);
+    };
+    const r = failed(limited.execute(instance, invocation('putMany', [100])));
+    assert.equal(r.code, 'BSN_LEDGER_TOO_MANY_WRITES');
+    assert.equal(puts, 41);
+    assert.equal(limited.log.at(-1), 'put k39');
+    const ok = new MemoryHost();
+    assert.equal(succeeded(ok.execute(instance, invocation('putMany', [100]))), 100);
+    assert.equal(ok.committed.size, 100);
+    assert.equal(ok.committed.get('k99'), 99);
+  });
+
   test('a fault of the host itself is thrown to the executor, not recorded as a receipt', () => {
     const broken = new MemoryHost();
     broken.get = () => {
