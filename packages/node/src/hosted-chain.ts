@@ -232,6 +232,9 @@ export class HostedChain extends EventEmitter {
   /** Takes a vote from a peer (or self). */
   receiveVote(vote: CommitVote): void {
     if (vote.chain !== this.id) return;
+    // A late vote for a height certified here adds nothing, and would open a pool slot for a
+    // pruned height that is never certified again (so never pruned).
+    if (this.#m.chain.certificate(vote.height)) return;
     this.#accept(vote);
   }
 
@@ -274,13 +277,17 @@ export class HostedChain extends EventEmitter {
     this.emit('halted', this.#halted);
   }
 
-  /** Votes known at a height: from the pool, or from the stored certificate. */
+  /**
+   * Votes known at a height: the stored certificate's and any others in the pool. The certificate's
+   * come first and always: after pruning, the pool may hold only a catching-up peer's own vote, and
+   * answering that peer with the pool alone would never let it certify the height.
+   */
   votes(height: number): readonly CommitVote[] {
     const pooled = this.#collector.votes(height);
-    if (pooled.length > 0) return pooled;
     const cert = this.#m.chain.certificate(height);
-    if (!cert) return [];
-    return cert.votes.map((v) => ({
+    if (!cert) return pooled;
+    const signed = new Set(cert.votes.map((v) => v.pcn));
+    const fromCert = cert.votes.map((v) => ({
       chain: cert.chain,
       height: cert.height,
       blockHash: cert.blockHash,
@@ -288,6 +295,7 @@ export class HostedChain extends EventEmitter {
       receiptsRoot: cert.receiptsRoot,
       ...v,
     }));
+    return [...fromCert, ...pooled.filter((v) => !signed.has(v.pcn))];
   }
 
   /** Stops following blocks and closes the chain's store. */
