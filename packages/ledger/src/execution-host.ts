@@ -12,6 +12,8 @@ import type { HostApi, StateEntry } from './runtime.js';
 /** Read access to committed world state (a subset of the WorldState API). */
 export interface StateReader {
   get(contract: string, key: string): JsonValue | null;
+  /** Optional: the stored canonical JSON text of the value (null when absent), saving a parse and re-encode. */
+  getCanonical?(contract: string, key: string): string | null;
   /** Entries with `start <= key < end` in key order (UTF-8 byte order), at most `limit`. */
   range(contract: string, start: string, end: string | undefined, limit: number): StateEntry[];
 }
@@ -22,6 +24,8 @@ export interface StateWrite {
   readonly key: string;
   readonly value: JsonValue | null;
   readonly txId: string;
+  /** The canonical JSON text of `value` (null for a delete), so applyBlock need not encode it again. */
+  readonly canonical: string | null;
 }
 
 /** UTF-8 byte order of keys, which is SQLite's BINARY collation: the order WorldState ranges return. */
@@ -68,6 +72,7 @@ export class BlockOverlay {
         key,
         value: text === null ? null : JSON.parse(text),
         txId,
+        canonical: text,
       });
     }
   }
@@ -118,7 +123,19 @@ export class CallHost implements HostApi {
     return this.#overlay.state.get(this.contract, key);
   }
 
-  put(key: string, value: JsonValue): void {
+  getCanonical(key: string): string | null {
+    this.#checkKey(key);
+    const own = this.writes.get(key);
+    if (own !== undefined) return own;
+    const block = this.#overlay.layered(this.contract, key);
+    if (block !== undefined) return block;
+    const state = this.#overlay.state;
+    if (state.getCanonical) return state.getCanonical(this.contract, key);
+    const value = state.get(this.contract, key);
+    return value === null ? null : canonicalString(value);
+  }
+
+  put(key: string, value: JsonValue, canonical?: string): void {
     this.#writable('put');
     this.#checkKey(key);
     if (value === null || value === undefined) {
@@ -130,7 +147,7 @@ export class CallHost implements HostApi {
         },
       );
     }
-    const text = canonicalString(value);
+    const text = canonical ?? canonicalString(value);
     const size = Buffer.byteLength(text);
     if (size > this.#limits.maxValueBytes) {
       throw new BsnError(
@@ -181,7 +198,7 @@ export class CallHost implements HostApi {
     return out;
   }
 
-  emit(name: string, data: JsonValue): void {
+  emit(name: string, data: JsonValue, canonical?: string): void {
     this.#writable('emit');
     if (typeof name !== 'string' || name.length === 0 || name.length > MAX_EVENT_NAME) {
       throw new BsnError(
@@ -195,7 +212,7 @@ export class CallHost implements HostApi {
         `a transaction may emit at most ${this.#limits.maxEventsPerTx} events`,
       );
     }
-    const text = canonicalString(data === undefined ? null : data);
+    const text = canonical ?? canonicalString(data === undefined ? null : data);
     this.#eventBytes += Buffer.byteLength(text) + name.length;
     if (this.#eventBytes > this.#limits.maxEventBytes) {
       throw new BsnError(
@@ -203,7 +220,9 @@ export class CallHost implements HostApi {
         `events of a transaction may total at most ${this.#limits.maxEventBytes} bytes`,
       );
     }
-    this.events.push({ contract: this.contract, name, data: JSON.parse(text) as JsonValue });
+    // A copy, so the caller changing `data` later cannot change the event, unless it handed it over.
+    const owned = canonical !== undefined && data !== undefined ? data : (JSON.parse(text) as JsonValue);
+    this.events.push({ contract: this.contract, name, data: owned });
   }
 
   #writable(op: string): void {

@@ -50,11 +50,19 @@ export interface StateEntry {
  */
 export interface HostApi {
   get(key: string): JsonValue | null;
-  put(key: string, value: JsonValue): void;
+  /** Optional: the canonical JSON text of what `get` would return (null when absent), for runtimes that pass values on as text. */
+  getCanonical?(key: string): string | null;
+  /**
+   * Stores `value` under `key`. A runtime that already holds the value's canonical JSON text
+   * (`canonicalString(value)`, e.g. because it measured it) passes it as `canonical`, and then
+   * hands `value` over: the host may keep it without copying.
+   */
+  put(key: string, value: JsonValue, canonical?: string): void;
   del(key: string): void;
   /** Entries with `start <= key < end` in key order (`end` undefined: to the end), at most `limit`. */
   range(start: string, end: string | undefined, limit: number): StateEntry[];
-  emit(name: string, data: JsonValue): void;
+  /** Emits an event; `canonical` as for {@link HostApi.put}. */
+  emit(name: string, data: JsonValue, canonical?: string): void;
 }
 
 /** A call of a contract method. */

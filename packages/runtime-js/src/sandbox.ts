@@ -201,8 +201,13 @@ export class Sandbox {
     return this.#host;
   }
 
-  #parseValue(json: string, limit: number, code: RuntimeJsErrorCode, what: string): JsonValue {
-    // The prelude already checked the value is JSON data; re-encode canonically to measure it as the ledger will.
+  /** Parses a value the prelude sent and measures its canonical encoding, as the ledger will store it. */
+  #parseValue(
+    json: string,
+    limit: number,
+    code: RuntimeJsErrorCode,
+    what: string,
+  ): { value: JsonValue; canonical: string } {
     let canonical: string;
     let value: JsonValue;
     try {
@@ -213,7 +218,7 @@ export class Sandbox {
     }
     const size = byteLength(canonical);
     if (size > limit) this.#fail(code, `${what} is ${size} bytes, more than the limit of ${limit}`);
-    return value;
+    return { value, canonical };
   }
 
   /** Runs host work for the contract, turning any failure into the call's sticky failure. */
@@ -253,9 +258,14 @@ export class Sandbox {
     fn('get', (k) => {
       const key = text(k);
       this.#charge(byteLength(key));
-      const value = this.#requireHost(false, 'ctx.state.get').get(key);
-      if (value === null) return ctx.null;
-      const json = canonicalString(value);
+      const host = this.#requireHost(false, 'ctx.state.get');
+      let json: string | null;
+      if (host.getCanonical) json = host.getCanonical(key);
+      else {
+        const value = host.get(key);
+        json = value === null ? null : canonicalString(value);
+      }
+      if (json === null) return ctx.null;
       this.#charge(byteLength(json));
       return ctx.newString(json);
     });
@@ -331,15 +341,13 @@ export class Sandbox {
         const json = field();
         this.#charge(byteLength(key) + byteLength(json));
         const host = this.#requireHost(true, 'ctx.state.put');
-        host.put(
-          key,
-          this.#parseValue(
-            json,
-            this.#opts.maxValueBytes,
-            'BSN_CONTRACT_VALUE_TOO_LARGE',
-            `the value of "${key.slice(0, 64)}"`,
-          ),
+        const { value, canonical } = this.#parseValue(
+          json,
+          this.#opts.maxValueBytes,
+          'BSN_CONTRACT_VALUE_TOO_LARGE',
+          `the value of "${key.slice(0, 64)}"`,
         );
+        host.put(key, value, canonical);
       } else if (kind === 'd') {
         const key = text(field());
         this.#charge(byteLength(key));
@@ -349,15 +357,13 @@ export class Sandbox {
         const json = field();
         this.#charge(byteLength(name) + byteLength(json));
         const host = this.#requireHost(true, 'ctx.emit');
-        host.emit(
-          name,
-          this.#parseValue(
-            json,
-            this.#opts.maxEventBytes,
-            'BSN_CONTRACT_EVENT_TOO_LARGE',
-            `the data of event "${name.slice(0, 64)}"`,
-          ),
+        const { value, canonical } = this.#parseValue(
+          json,
+          this.#opts.maxEventBytes,
+          'BSN_CONTRACT_EVENT_TOO_LARGE',
+          `the data of event "${name.slice(0, 64)}"`,
         );
+        host.emit(name, value, canonical);
       } else {
         this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
       }

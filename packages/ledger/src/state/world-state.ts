@@ -46,6 +46,8 @@ export interface WorldStateWrite {
   readonly key: string;
   readonly value: JsonValue | null;
   readonly txId: string;
+  /** `canonicalString(value)` (null for a delete) when the caller has it already; encoded here otherwise. */
+  readonly canonical?: string | null;
 }
 
 /** A value (or its absence) at a height, with the proof that ties it to that height's state root. */
@@ -228,10 +230,15 @@ export class WorldState {
 
   /** The value of (`contract`, `key`) at `height` (latest by default), or null when absent. */
   get(contract: string, key: string, height?: number): JsonValue | null {
+    return parse(this.getCanonical(contract, key, height));
+  }
+
+  /** As {@link get}, but the stored canonical JSON text of the value (null when absent). */
+  getCanonical(contract: string, key: string, height?: number): string | null {
     assertStateKey('contract', contract);
     assertStateKey('key', key);
     const h = height === undefined ? Number.MAX_SAFE_INTEGER : this.#checkHeight(height);
-    return parse((this.#stmt.getValue.get(contract, key, h) as string | null | undefined) ?? null);
+    return (this.#stmt.getValue.get(contract, key, h) as string | null | undefined) ?? null;
   }
 
   /**
@@ -296,7 +303,7 @@ export class WorldState {
       assertStateKey('key', w.key);
       if (typeof w.txId !== 'string')
         invalid('a state write needs a txId', { contract: w.contract, key: w.key });
-      const text = w.value === null ? null : canonicalString(w.value);
+      const text = w.value === null ? null : (w.canonical ?? canonicalString(w.value));
       const keyHash = fromHex(stateKeyHash(w.contract, w.key, this.#alg));
       const id = w.contract + '\0' + w.key;
       byKey.delete(id); // keep the map in last-write order (not needed for the root, tidy for the rows)

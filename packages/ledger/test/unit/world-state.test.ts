@@ -117,6 +117,19 @@ describe('WorldState basics', () => {
     );
   });
 
+  it('serves the stored canonical text, and takes the canonical text a write carries instead of encoding it again', () => {
+    const a = memoryState();
+    const b = memoryState();
+    const value = { b: 1, a: [1, 'x'] };
+    const rootA = a.ws.applyBlock(1, [put('k', value)]);
+    const rootB = b.ws.applyBlock(1, [{ ...put('k', value), canonical: '{"a":[1,"x"],"b":1}' }]);
+    assert.equal(rootB, rootA);
+    assert.equal(a.ws.getCanonical('c', 'k'), '{"a":[1,"x"],"b":1}');
+    assert.equal(b.ws.getCanonical('c', 'k'), '{"a":[1,"x"],"b":1}');
+    assert.equal(a.ws.getCanonical('c', 'k', 0), null);
+    assert.equal(a.ws.getCanonical('c', 'missing'), null);
+  });
+
   it('an empty block keeps the previous root', () => {
     const { ws } = memoryState();
     const r1 = ws.applyBlock(1, [put('a', 1)]);
