@@ -138,6 +138,10 @@ describe('catch-up after SIGKILL under load', { timeout: 300_000 }, () => {
   });
 
   it('every hosting PCN reaches the same height with every height certified', async () => {
+    assert.ok(
+      timeline['leaderHeightAtRestart']! > timeline['victimHeightAtKill']!,
+      `${VICTIM} had blocks to catch up (${timeline['victimHeightAtKill']} → ${timeline['leaderHeightAtRestart']})`,
+    );
     await waitUntil(
       async () => {
         const all = await Promise.all(HOSTS.map((p) => network.health(p)));
