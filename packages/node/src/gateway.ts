@@ -116,6 +116,15 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: opts.maxBodyBytes,
+    // Fastify's default strips properties a schema does not allow and goes on: a request with
+    // unknown fields would be accepted as if they were absent. Refuse them, naming the field.
+    ajv: { customOptions: { removeAdditional: false } },
+    // Errors raised before routing (a path that is not valid percent-encoding) skip the error
+    // handler; answer them in the one error format too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = errorResponse(err);
+      void (reply as unknown as FastifyReply).code(status).type('application/json').send(body);
+    },
     ...(opts.tls ? { https: { cert: opts.tls.certPem, key: opts.tls.keyPem } } : {}),
   }) as unknown as FastifyInstance;
   const limiter = new RateLimiter(opts.rateLimitPerSecond);
