@@ -226,7 +226,7 @@ export function executeBlock(
     if (!result.ok) return failed(txId, String(result.code), String(result.message), gasUsed);
     let resultText: string;
     try {
-      resultText = canonicalString(result.result === undefined ? null : result.result);
+      resultText = result.canonical ?? canonicalString(result.result === undefined ? null : result.result);
     } catch (err) {
       return failed(
         txId,
@@ -246,6 +246,11 @@ export function executeBlock(
     }
     overlay.commit(host, txId);
     const events: ContractEvent[] = host.events;
-    return { txId, status: 'ok', result: JSON.parse(resultText) as JsonValue, events, gasUsed };
+    // A copy, so the runtime cannot change the receipt afterwards, unless it handed the result over.
+    const value =
+      result.canonical !== undefined && result.result !== undefined
+        ? result.result
+        : (JSON.parse(resultText) as JsonValue);
+    return { txId, status: 'ok', result: value, events, gasUsed };
   }
 }

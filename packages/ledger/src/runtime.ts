@@ -79,7 +79,13 @@ export interface Invocation {
 
 /** The outcome of a call. On failure the executor discards the call's writes and events. */
 export type InvocationResult =
-  | { readonly ok: true; readonly result: JsonValue; readonly gasUsed: number }
+  | {
+      readonly ok: true;
+      readonly result: JsonValue;
+      readonly gasUsed: number;
+      /** `canonicalString(result)` when the runtime has it; it then hands `result` over (no copy needed). */
+      readonly canonical?: string;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string; readonly gasUsed: number };
 
 /** A deployed contract: its runtime, its code (a runtime-specific artifact) and the code's hash. */

@@ -46,7 +46,7 @@ export function isAbnormalFailure(result: InvocationResult): boolean {
   return !result.ok && ABNORMAL.has(result.code);
 }
 
-type Outcome = { ok: true; result: JsonValue } | { ok: false; failure: Failure };
+type Outcome = { ok: true; result: JsonValue; canonical: string } | { ok: false; failure: Failure };
 
 interface Failure {
   readonly code: string;
@@ -415,7 +415,8 @@ export class Sandbox {
       };
     }
     const result = JSON.parse(json) as JsonValue;
-    const size = byteLength(canonicalString(result));
+    const canonical = canonicalString(result);
+    const size = byteLength(canonical);
     if (size > limit) {
       return {
         ok: false,
@@ -426,7 +427,7 @@ export class Sandbox {
       };
     }
     this.#hostGas += size * this.#opts.hostByteGas;
-    return { ok: true, result };
+    return { ok: true, result, canonical };
   }
 
   /** Runs one call. `argsJson` is the canonical encoding of `call.args`, already checked against the size limit. */
@@ -476,7 +477,7 @@ export class Sandbox {
       return { ok: false, code: failure.code, message: failure.message, gasUsed: used };
     }
     if (!outcome?.ok) throw new Error('unreachable: call without outcome');
-    return { ok: true, result: outcome.result, gasUsed };
+    return { ok: true, result: outcome.result, gasUsed, canonical: outcome.canonical };
   }
 
   /** Strips and applies the queued writes that prefix an outcome string ("W<length>:<ops>"). */
