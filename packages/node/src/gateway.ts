@@ -272,6 +272,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     timeoutMs: number,
   ): Promise<TransactionResponse | undefined> => {
     const ready = () => {
+      // Every waiter is woken by every block committed or certified on the chain. Building a
+      // response (the receipts proof over its whole block) only to drop it as not yet final made
+      // each block cost waiters × block size: answer "not yet" from the index and the height.
+      if (mode === 'final') {
+        const stored = h.chain.receipt(txId);
+        if (!stored || stored.height > h.status().certifiedHeight) return undefined;
+      }
       const r = transactionResponse(h, txId);
       if (!r) return undefined;
       if (mode === 'final' && r.status !== 'final') return undefined;
