@@ -22,7 +22,7 @@
  * --profile DIR: every orderer/PCN process writes a V8 CPU profile into DIR when it stops.
  */
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -468,18 +468,56 @@ async function runNetwork(
       }
     }
     for (const a of agents) a.destroy();
+    if (opts.profile) await collectProfiles(net, procs, opts.profile, pcns);
     return { pcns, setupSeconds, ceiling, rates };
   } finally {
     await net.stop();
   }
 }
 
+/** Source of the preload module that profiles a spawned process until it receives SIGUSR2. */
+function profilerPreload(dir: string): string {
+  return [
+    "import { Session } from 'node:inspector';",
+    "import { writeFileSync } from 'node:fs';",
+    'const s = new Session(); s.connect();',
+    "s.post('Profiler.enable', () => s.post('Profiler.start'));",
+    "process.on('SIGUSR2', () => s.post('Profiler.stop', (err, r) => {",
+    `  if (!err) writeFileSync(${JSON.stringify(dir)} + '/' + process.pid + '.cpuprofile', JSON.stringify(r.profile));`,
+    '}));',
+  ].join('\n');
+}
+
+/** Asks every orderer/PCN process for its CPU profile and names the files after the processes. */
+async function collectProfiles(
+  net: DevNetwork,
+  names: readonly string[],
+  dir: string,
+  pcns: number,
+): Promise<void> {
+  for (const name of names) {
+    const pid = net.process(name).child.pid;
+    if (pid === undefined) continue;
+    const from = path.join(dir, `${pid}.cpuprofile`);
+    process.kill(pid, 'SIGUSR2');
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(from) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // The file is written in one call; give it a moment to finish before renaming.
+    await new Promise((r) => setTimeout(r, 500));
+    const to = path.join(dir, `${pcns}pcns-${name}.cpuprofile`);
+    if (existsSync(from)) renameSync(from, to);
+    console.log(`  CPU profile of ${name}: ${existsSync(to) ? to : 'not written'}`);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (opts.profile) {
-    // Inherited by every process the harness spawns; each writes its profile when it stops.
+    // Node refuses --cpu-prof in NODE_OPTIONS, but --import is allowed: every process the harness
+    // spawns (orderer, PCNs) loads this profiler, which writes <pid>.cpuprofile on SIGUSR2.
+    mkdirSync(opts.profile, { recursive: true });
     process.env['NODE_OPTIONS'] =
-      `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${opts.profile}`.trim();
+      `${process.env['NODE_OPTIONS'] ?? ''} --import=data:text/javascript,${encodeURIComponent(profilerPreload(opts.profile))}`.trim();
   }
   const load0 = os.loadavg()[0] ?? 0;
   if (!opts.json)
