@@ -27,6 +27,7 @@ const benches: readonly BenchEntry[] = [
   { name: 'storage-engines', file: 'storage-engines.ts', args: [] },
   { name: 'state', file: 'state.ts', args: [] },
   { name: 'runtime-js', file: 'runtime-js.ts', args: [] },
+  { name: 'network', file: 'network.ts', args: [] },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',')
