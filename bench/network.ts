@@ -16,7 +16,7 @@
  * core verifyTransactionSignature over the same pre-signed transactions, keys pre-parsed, one
  * core — and the ratio of the best achieved throughput to it. Figures only, never pass/fail.
  *
- * Run: node scripts/run-ts.mjs bench/network.ts [--pcns 1,4] [--rates 100,200,400,800,1600]
+ * Run: node scripts/run-ts.mjs bench/network.ts [--pcns 1,4] [--rates 50,100,200,400,800,1600]
  *      [--seconds 8] [--users 50] [--drain 30] [--keep-going] [--json] [--profile DIR]
  * --keep-going: also run the rates above the first saturated one (by default they are skipped).
  * --profile DIR: every orderer/PCN process writes a V8 CPU profile into DIR when it stops.
@@ -54,7 +54,7 @@ interface NetworkBenchOptions {
 
 const defaultNetworkBenchOptions: NetworkBenchOptions = {
   pcns: [1, 4],
-  rates: [100, 200, 400, 800, 1600],
+  rates: [50, 100, 200, 400, 800, 1600],
   seconds: 8,
   users: 50,
   drain: 30,
