@@ -517,7 +517,8 @@ describe('hostile HTTP input against a PCN gateway', { timeout: 240_000 }, () =>
     );
   });
 
-  it('the PCN stays healthy, logged no internal error, and still commits after all of it', async () => {
+  it('the PCN stays healthy, logged no internal error, and still commits after all of it', async (t) => {
+    t.diagnostic(`${total} hostile requests sent`);
     assert.ok(total >= 300, `a few hundred hostile requests were sent (${total})`);
     const health = await network.health('pcn1');
     assert.ok(health, 'pcn1 answers its health check');
