@@ -25,6 +25,20 @@ async function run(action: () => Promise<unknown>): Promise<void> {
     const result = await action();
     if (result !== undefined) print(result);
   } catch (err) {
+    const failed = err as { receipt?: unknown; code?: unknown };
+    if (
+      err instanceof Error &&
+      err.name === 'Error' &&
+      'receipt' in failed &&
+      typeof failed.code === 'string'
+    ) {
+      print(failed.receipt);
+      process.stderr.write(
+        `error ${failed.code}: ${err.message} (the transaction is final; its receipt says failed)\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
     if (err instanceof BsnError) {
       process.stderr.write(`error ${err.code}: ${err.message}\n`);
       if (Object.keys(err.details).length > 0)

@@ -198,7 +198,27 @@ export async function invoke(
     args: parseArgs(opts.args),
     wait: 'final',
   });
+  if ('receipt' in r && r.receipt.status === 'failed') {
+    // The transaction is final but the contract refused it: print the receipt, and fail the command
+    // with the receipt's code so scripts see it.
+    throw new ReceiptFailed(
+      r as unknown as JsonValue,
+      r.receipt.error?.code ?? 'BSN_INTERNAL',
+      r.receipt.error?.message ?? '',
+    );
+  }
   return r as unknown as JsonValue;
+}
+
+/** A final receipt whose status is `failed`: the command prints it and exits 1 with its code. */
+export class ReceiptFailed extends Error {
+  constructor(
+    readonly receipt: JsonValue,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** `bsn query --service N METHOD [ARGS…] [--proof]`: `{result, height, verified}`. */
