@@ -55,6 +55,19 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
     assert.deepEqual((q.result as { value: number }).value, 30);
   });
 
+  it('serves its OpenAPI document, listing every route it answers', async () => {
+    const { routes } = await import('@bsn/api');
+    const gateway = network.running.network.pcns[0]!.gateway;
+    const res = await fetch(`${gateway}/v1/openapi.json`);
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    assert.match(doc.openapi, /^3\.1/);
+    for (const r of routes)
+      assert.ok(doc.paths[r.path]?.[r.method.toLowerCase()], `${r.method} ${r.path} documented`);
+    const metrics = await (await fetch(`${gateway}/metrics`)).text();
+    assert.match(metrics, /bsn_chain_height_blocks\{chain="svc-assets"\} [1-9]/);
+  });
+
   it('the fourth PCN has no data of the service and answers 404 with a code', async () => {
     const pcn4 = network.running.network.pcns[3]!;
     const health = await network.health('pcn4');
