@@ -313,7 +313,11 @@ describe('canonical encoding: properties', () => {
     assert.equal(canonicalString(deep), canonicalize(deep));
     const cyclic: Record<string, unknown> = {};
     let at = cyclic;
-    for (let i = 0; i < 100; i++) at = (at.next = {}) as Record<string, unknown>;
+    for (let i = 0; i < 100; i++) {
+      const next: Record<string, unknown> = {};
+      at.next = next;
+      at = next;
+    }
     at.next = cyclic;
     assert.throws(
       () => canonicalString(cyclic),
