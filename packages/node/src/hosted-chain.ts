@@ -12,6 +12,7 @@ import {
   type CommitStatement,
   type CommitVote,
   type KeyInput,
+  parsePublicKey,
   quorumSize,
   type Receipt,
   signCommitVote,
@@ -101,7 +102,8 @@ export class HostedChain extends EventEmitter {
     this.#hosts = new Map(hosts.map((h) => [h.id, h]));
     return new VoteCollector({
       chain: this.id,
-      hosts: new Map(hosts.map((h) => [h.id, h.publicKey])),
+      // Parse each host's key once: a vote is checked per host per height.
+      hosts: new Map(hosts.map((h) => [h.id, parsePublicKey(h.publicKey)])),
       quorum: quorumSize(Math.max(1, hosts.length)),
     });
   }
