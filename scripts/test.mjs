@@ -56,6 +56,8 @@ const args = [
   '--conditions=@bsn/source',
   '--import',
   'tsx',
+  '--import',
+  './scripts/test-setup.mjs',
   '--test',
   '--test-force-exit',
   `--test-concurrency=${concurrency}`,
