@@ -277,7 +277,10 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       // each block cost waiters × block size: answer "not yet" from the index and the height.
       if (mode === 'final') {
         const stored = h.chain.receipt(txId);
-        if (!stored || stored.height > h.status().certifiedHeight) return undefined;
+        if (!stored) return undefined;
+        // certifiedHeight is contiguous; a block above a gap may still have its own certificate.
+        if (stored.height > h.status().certifiedHeight && !h.chain.certificate(stored.height))
+          return undefined;
       }
       const r = transactionResponse(h, txId);
       if (!r) return undefined;

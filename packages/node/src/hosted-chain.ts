@@ -91,7 +91,7 @@ export class HostedChain extends EventEmitter {
     this.#opts = opts;
     this.#m = modules;
     this.#collector = this.#newCollector(hosts);
-    this.#certifiedHeight = this.#latestCertifiedHeight();
+    this.#certifiedHeight = this.#contiguousCertified();
   }
 
   get chain(): Chain {
@@ -108,9 +108,15 @@ export class HostedChain extends EventEmitter {
     });
   }
 
-  #latestCertifiedHeight(): number {
-    for (let h = this.#m.chain.height(); h > 0; h--) if (this.#m.chain.certificate(h)) return h;
-    return 0;
+  /**
+   * The highest height up to which every height has a stored certificate. Reported as the chain's
+   * certified height, so a gap (a height whose certificate was never gathered) stays visible in
+   * health and is re-requested, instead of hiding under a later certificate.
+   */
+  #contiguousCertified(from = 0): number {
+    let h = from;
+    while (h < this.#m.chain.height() && this.#m.chain.certificate(h + 1)) h++;
+    return h;
   }
 
   /** Replaces the hosting set (system chain: when membership changes). Votes already collected are re-checked. */
@@ -261,7 +267,7 @@ export class HostedChain extends EventEmitter {
     if (agreesWithOwn === null) return; // not executed here yet: stored when we reach it (setOwn reports it)
     if (this.#m.chain.certificate(cert.height)) return;
     this.#m.chain.saveCertificate(cert);
-    if (cert.height > this.#certifiedHeight) this.#certifiedHeight = cert.height;
+    this.#certifiedHeight = this.#contiguousCertified(this.#certifiedHeight);
     this.#m.metrics.certifiedHeight.set({ chain: this.id }, this.#certifiedHeight);
     this.#collector.prune(cert.height - 16);
     this.emit('certified', cert);
