@@ -34,6 +34,25 @@ export interface RunningNetwork {
   stop(): Promise<void>;
 }
 
+/** The `bsn` arguments that start a network's orderer (also used to restart it). */
+export function ordererArgs(net: LoadedNetwork): string[] {
+  const url = new URL(net.orderer.url);
+  return [
+    'orderer',
+    'start',
+    '--dir',
+    net.path(net.orderer.dir),
+    '--id',
+    net.orderer.id,
+    '--key',
+    net.path(net.orderer.key),
+    '--host',
+    url.hostname,
+    '--port',
+    url.port,
+  ];
+}
+
 function fingerprint(pem: string): string {
   return new X509Certificate(pem).fingerprint256.replaceAll(':', '').toLowerCase();
 }
@@ -113,26 +132,7 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
   };
   try {
     say('Starting the orderer');
-    processes.push(
-      spawnBsn(
-        'orderer',
-        [
-          'orderer',
-          'start',
-          '--dir',
-          net.path(net.orderer.dir),
-          '--id',
-          net.orderer.id,
-          '--key',
-          net.path(net.orderer.key),
-          '--host',
-          ordererUrl.hostname,
-          '--port',
-          ordererUrl.port,
-        ],
-        logDir,
-      ),
-    );
+    processes.push(spawnBsn('orderer', ordererArgs(net), logDir));
     const orderer = new RemoteOrderer({ url: net.orderer.url });
     await waitUntil(
       async () => (await fetch(`${net.orderer.url}/v1/orderer/health`)).ok,

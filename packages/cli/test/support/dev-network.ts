@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clientFor } from '../../src/cli-context.js';
-import { type RunningNetwork, up } from '../../src/commands/up.js';
+import { ordererArgs, type RunningNetwork, up } from '../../src/commands/up.js';
 import { type ManagedProcess, spawnBsn, stopProcess, waitUntil } from '../../src/processes.js';
 
 async function portFree(port: number): Promise<boolean> {
@@ -93,22 +93,8 @@ export async function startDevNetwork(opts: { pcns?: number; prefix?: string } =
     },
     async restart(name) {
       if (name === 'orderer') {
-        const url = new URL(net.orderer.url);
         // The same arguments `bsn up` starts the orderer with.
-        const args = [
-          'orderer',
-          'start',
-          '--dir',
-          net.path(net.orderer.dir),
-          '--id',
-          net.orderer.id,
-          '--key',
-          net.path(net.orderer.key),
-          '--host',
-          url.hostname,
-          '--port',
-          url.port,
-        ];
+        const args = ordererArgs(net);
         procs.set(name, spawnBsn(name, args, join(dir, 'logs')));
         await waitUntil(
           async () => (await fetch(`${net.orderer.url}/v1/orderer/health`)).ok,
