@@ -157,9 +157,19 @@ program
     await run(() => identityEnroll(o));
   });
 
-program
-  .command('service')
-  .description('services (DApps)')
+const service = program.command('service').description('services (DApps)');
+service
+  .command('upgrade')
+  .description("replace a service's contract code (the owner organisation's admin); state is kept")
+  .requiredOption('--name <name>', 'service name')
+  .requiredOption('--contract <path>', 'new contract module (.ts or .js)')
+  .option(...dirOption)
+  .option(...identityOption)
+  .action(async (o: { name: string; contract: string; dir: string; identity?: string }) => {
+    const { serviceUpgrade } = await import('./commands/network-commands.js');
+    await run(() => serviceUpgrade(o));
+  });
+service
   .command('create')
   .description('bundle a contract, register the service on the system chain, wait until its PCNs run it')
   .requiredOption('--name <name>', 'service name')

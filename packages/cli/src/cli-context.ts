@@ -61,13 +61,24 @@ export async function systemInvoke(
   method: string,
   args: JsonValue[],
 ): Promise<Awaited<ReturnType<ReturnType<typeof clientFor>['submitTransaction']>>> {
-  return await client.submitTransaction({
+  const r = await client.submitTransaction({
     chain: SYSTEM_CHAIN,
     contract: SYSTEM_CONTRACT,
     method,
     args,
     wait: 'final',
   });
+  if ('receipt' in r && r.receipt.status === 'failed') {
+    // Final, but the system contract refused it: the command fails with the contract's code.
+    throw new BsnError(
+      r.receipt.error?.code ?? 'BSN_INTERNAL',
+      r.receipt.error?.message ?? `${method} failed`,
+      {
+        details: { txId: r.txId, height: r.height, method },
+      },
+    );
+  }
+  return r;
 }
 
 /** Reads a service record from the system chain (null when there is none). */

@@ -275,10 +275,16 @@ export class Pcn {
       // The code in force for a service block is the version recorded on the system chain before
       // that block's time (see beforeExecute: the system chain is current up to it).
       const hosted = this.#chains.get(service.chain);
+      // The block's own time when it is committed or being executed; for the gateway's pre-check
+      // of a transaction not yet ordered, now (its block will be cut no earlier).
+      const executing = this.#executing.get(service.chain);
       const blockTime =
-        hosted?.chain.block(height)?.header.time ?? this.#pendingBlockTime.get(service.chain) ?? 0;
+        hosted?.chain.block(height)?.header.time ??
+        (executing?.height === height ? executing.time : Date.now());
+      // A version recorded in system block h is in force from system height h+1, i.e. for service
+      // blocks whose time is after block h's: versions as of (last system block before t) + 1.
       const version =
-        contractVersionAt(service, this.systemView.heightBefore(blockTime + 1)) ?? service.versions[0];
+        contractVersionAt(service, this.systemView.heightBefore(blockTime) + 1) ?? service.versions[0];
       if (!version) return undefined;
       const cached = cache.get(version.codeHash);
       if (cached) return cached;
@@ -295,7 +301,8 @@ export class Pcn {
     };
   }
 
-  readonly #pendingBlockTime = new Map<string, number>();
+  /** The service block being executed per chain (height and orderer time), set just before execution. */
+  readonly #executing = new Map<string, { height: number; time: number }>();
 
   #openService(service: ServiceRecord, chainId: string): void {
     const chain = Chain.open({
@@ -312,7 +319,7 @@ export class Pcn {
         selfId: this.id,
         keyPem: this.config.keyPem,
         beforeExecute: async (block) => {
-          this.#pendingBlockTime.set(chainId, block.header.time);
+          this.#executing.set(chainId, { height: block.header.height, time: block.header.time });
           await this.#systemCurrentFor(block);
         },
       },

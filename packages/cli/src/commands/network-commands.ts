@@ -255,3 +255,28 @@ export async function status(opts: { dir: string }): Promise<JsonValue> {
 }
 
 export { hash, SYSTEM_CHAIN, toHex, utf8 };
+
+/** `bsn service upgrade --name N --contract PATH`: new contract code for a service, state kept. */
+export async function serviceUpgrade(
+  opts: NetworkCommandOptions & { name: string; contract: string },
+): Promise<JsonValue> {
+  if (!SERVICE_NAME.test(opts.name))
+    invalid(`service name "${opts.name}" must match ${SERVICE_NAME}`, 'name');
+  const { client } = networkContext(opts);
+  const bundle = await bundleContract(resolve(opts.contract));
+  const r = await systemInvoke(client, 'upgradeContract', [
+    opts.name,
+    bundle.codeHash,
+    { encoding: 'utf8', data: bundle.code },
+  ]);
+  const result = ('receipt' in r ? r.receipt.result : null) as {
+    version?: number;
+    fromSystemHeight?: number;
+  } | null;
+  return {
+    service: opts.name,
+    codeHash: bundle.codeHash,
+    version: result?.version ?? null,
+    fromSystemHeight: result?.fromSystemHeight ?? null,
+  };
+}
