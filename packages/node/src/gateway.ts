@@ -326,7 +326,7 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
             : ('running' as const),
       };
     });
-    const body: HealthResponse & { halted?: unknown } = {
+    const body: HealthResponse = {
       status: chains.some((c) => c.status === 'halted') ? 'degraded' : 'ok',
       pcn: pcn.id,
       version: API_VERSION,

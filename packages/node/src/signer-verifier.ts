@@ -96,8 +96,3 @@ export function systemRevocations(
     },
   };
 }
-
-/** JSON-safe view of a caller for logs and errors (no certificate material). */
-export function describeCaller(c: { id: string; org: string; role: string }): JsonValue {
-  return { id: c.id, org: c.org, role: c.role };
-}

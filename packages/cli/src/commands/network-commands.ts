@@ -254,8 +254,6 @@ export async function status(opts: { dir: string }): Promise<JsonValue> {
   return out;
 }
 
-export { hash, SYSTEM_CHAIN, toHex, utf8 };
-
 /** `bsn service upgrade --name N --contract PATH`: new contract code for a service, state kept. */
 export async function serviceUpgrade(
   opts: NetworkCommandOptions & { name: string; contract: string },

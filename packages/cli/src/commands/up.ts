@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { type SignedTransaction, signTransaction } from '@bsn/core';
 import { RemoteOrderer } from '@bsn/ordering';
 import { SYSTEM_CHAIN, SYSTEM_CONTRACT, type SystemGenesisConfig } from '@bsn/system';
-import { generateNetwork, portPlan } from '../generate-network.js';
+import { generateNetwork } from '../generate-network.js';
 import { type LoadedNetwork, loadNetwork, networkFilePath } from '../network-layout.js';
 import { assertPortFree, type ManagedProcess, spawnBsn, stopProcess, waitUntil } from '../processes.js';
 
@@ -116,12 +116,11 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
   const net = loadNetwork(dir);
   const ordererUrl = new URL(net.orderer.url);
   await assertPortFree(ordererUrl.hostname, Number(ordererUrl.port), 'orderer');
-  for (const [i, p] of net.pcns.entries()) {
+  for (const p of net.pcns) {
     const g = new URL(p.gateway);
     await assertPortFree(g.hostname, Number(g.port), `${p.id} gateway`);
     const p2p = new URL(p.p2p);
     await assertPortFree(p2p.hostname, Number(p2p.port), `${p.id} peer endpoint`);
-    void i;
   }
 
   const logDir = join(dir, 'logs');
@@ -192,6 +191,5 @@ export async function up(opts: UpOptions): Promise<RunningNetwork> {
   say('  npx bsn query --service assets read a1 --proof');
   say('');
   say('Press Ctrl-C to stop the network (its data stays in the folder; `npm start` resumes it).');
-  void portPlan;
   return { network: net, processes, stop };
 }
