@@ -8,7 +8,6 @@
  * question (authorisation, from the system chain). Revocation takes effect at the revoking system
  * block's time, so it too is the same on every node and on replay.
  */
-import type { JsonValue } from '@bsn/core';
 import { type CertificateVerifier, type RevocationSchedule, trustStoreVerifier } from '@bsn/ledger';
 import { TrustStore } from '@bsn/pki';
 
