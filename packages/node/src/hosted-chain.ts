@@ -71,6 +71,17 @@ export interface HostedChainStatus {
   readonly halted: false | { readonly height: number; readonly reason: string };
 }
 
+/** A comparable description of a hosting set (order-independent). */
+function hostsKey(hosts: readonly HostInfo[]): string {
+  return hosts
+    .map(
+      (h) =>
+        `${h.id}\u0000${h.p2pUrl}\u0000${typeof h.publicKey === 'string' ? h.publicKey : h.publicKey.export({ type: 'spki', format: 'pem' })}`,
+    )
+    .sort()
+    .join('\u0001');
+}
+
 /** A chain this PCN hosts, from block stream to commit certificate. */
 export class HostedChain extends EventEmitter {
   readonly id: string;
@@ -121,6 +132,8 @@ export class HostedChain extends EventEmitter {
 
   /** Replaces the hosting set (system chain: when membership changes). Votes already collected are re-checked. */
   setHosts(hosts: readonly HostInfo[]): void {
+    // Called after every system-chain block: rebuild (and re-check pooled votes) only on a change.
+    if (hostsKey(hosts) === hostsKey([...this.#hosts.values()])) return;
     const old = this.#collector;
     this.#collector = this.#newCollector(hosts);
     for (let h = this.#certifiedHeight + 1; h <= this.#m.chain.height(); h++) {
