@@ -42,7 +42,8 @@ import {
   canonicalEncode,
   errorCatalog,
   type JsonValue,
-  merkleProof,
+  type MerkleProof,
+  merkleProofs,
   type Receipt,
   toHex,
 } from '@bsn/core';
@@ -240,14 +241,24 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
   const certificateFor = (h: HostedChain, height: number): WireCertificate | null =>
     wire(h.chain.certificate(height) ?? null);
 
+  // Every waiter of a block asks for its own receipt proof when the block is certified: build all
+  // of a block's proofs once (O(n log n)) and keep the last few blocks' (blocks never change).
+  const proofCache = new Map<string, MerkleProof[]>();
+  const receiptProofs = (h: HostedChain, height: number): MerkleProof[] => {
+    const key = `${h.id}\u0000${height}`;
+    let proofs = proofCache.get(key);
+    if (!proofs) {
+      proofs = merkleProofs(h.chain.receipts(height).map((r) => canonicalEncode(r)));
+      if (proofCache.size >= 64) proofCache.delete(proofCache.keys().next().value as string);
+      proofCache.set(key, proofs);
+    }
+    return proofs;
+  };
+
   const transactionResponse = (h: HostedChain, txId: string): TransactionResponse | undefined => {
     const stored = h.chain.receipt(txId);
     if (!stored) return undefined;
-    const receipts = h.chain.receipts(stored.height);
-    const proof = merkleProof(
-      receipts.map((r) => canonicalEncode(r)),
-      stored.index,
-    );
+    const proof = receiptProofs(h, stored.height)[stored.index]!;
     const statement = h.chain.statement(stored.height)!;
     const certificate = certificateFor(h, stored.height);
     return {

@@ -8,6 +8,7 @@ import {
   type MerkleProof,
   merkleLeafHash,
   merkleProof,
+  merkleProofs,
   merkleRoot,
   toHex,
   verifyMerkleProof,
@@ -230,3 +231,21 @@ function flip(bytes: Uint8Array, bit: number): Uint8Array {
   out[bit >> 3]! ^= 1 << (bit & 7);
   return out;
 }
+
+describe('merkleProofs (every proof at once)', () => {
+  it('gives exactly the proof merkleProof gives, for every leaf of random trees', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 70 }), (leaves) => {
+        const all = merkleProofs(leaves);
+        assert.equal(all.length, leaves.length);
+        all.forEach((p, i) => {
+          const one = merkleProof(leaves, i);
+          assert.equal(p.index, one.index);
+          assert.equal(p.size, one.size);
+          assert.deepEqual(p.path.map(toHex), one.path.map(toHex));
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
