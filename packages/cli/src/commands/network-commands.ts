@@ -5,10 +5,10 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BsnError, hash, type JsonValue, toHex, utf8 } from '@bsn/core';
+import { BsnError, type JsonValue } from '@bsn/core';
 import { issueCaCertificate, issueUserCertificate, writeCredential } from '@bsn/pki';
 import { bundleContract } from '@bsn/runtime-js';
-import { SYSTEM_CHAIN, serviceChainId } from '@bsn/system';
+import { serviceChainId } from '@bsn/system';
 import {
   clientFor,
   type NetworkCommandOptions,
