@@ -14,9 +14,9 @@ import { createRootCa, issueCaCertificate, issueUserCertificate } from '@bsn/pki
 import { createTransaction, type Identity, identityFromPem } from '@bsn/sdk';
 import { SYSTEM_CHAIN, SYSTEM_CONTRACT } from '@bsn/system';
 import { identityEnroll, orgCreate, serviceCreate } from '../../src/commands/network-commands.js';
-import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
+import { ASSET_TRANSFER_CONTRACT, type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
+const CONTRACT = ASSET_TRANSFER_CONTRACT;
 const CHAIN_A = 'svc-alpha';
 const CHAIN_B = 'svc-beta';
 

@@ -9,11 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BaseError } from '@bsn/sdk';
-import { serviceCreate } from '../../src/commands/network-commands.js';
 import { waitUntil } from '../../src/processes.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
 const CHAIN = 'svc-assets';
 const HOSTS = ['pcn1', 'pcn2', 'pcn3', 'pcn4'];
 const VICTIM = 'pcn4';
@@ -97,7 +95,7 @@ describe('catch-up after SIGKILL under load', { timeout: 300_000 }, () => {
   before(async () => {
     network = await startDevNetwork({ pcns: 4, prefix: 'bsn-catchup-' });
     gateways = Object.fromEntries(network.running.network.pcns.map((p) => [p.id, p.gateway]));
-    await serviceCreate({ dir: network.dir, name: 'assets', contract: CONTRACT, pcns: HOSTS });
+    await network.deployAssets(HOSTS);
 
     const staying = HOSTS.filter((p) => p !== VICTIM).map((p) => gateways[p]!);
     // Each client prefers a different gateway (they rotate on failure).

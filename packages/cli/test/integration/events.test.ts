@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { serviceCreate } from '../../src/commands/network-commands.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
-
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
 
 describe('event streams over the gateway', { timeout: 240_000 }, () => {
   let network: DevNetwork;
 
   before(async () => {
     network = await startDevNetwork({ pcns: 4, prefix: 'bsn-events-' });
-    await serviceCreate({
-      dir: network.dir,
-      name: 'assets',
-      contract: CONTRACT,
-      pcns: ['pcn1', 'pcn2', 'pcn3', 'pcn4'],
-    });
+    await network.deployAssets(['pcn1', 'pcn2', 'pcn3', 'pcn4']);
   });
   after(async () => {
     await network?.stop();

@@ -9,11 +9,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { BaseError, createTransaction } from '@bsn/sdk';
-import { serviceCreate } from '../../src/commands/network-commands.js';
 import { waitUntil } from '../../src/processes.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
 const CHAIN = 'svc-assets';
 const HONEST = ['pcn1', 'pcn2', 'pcn3'];
 
@@ -30,12 +28,7 @@ describe('a PCN whose execution differs on a service chain', { timeout: 240_000 
     const pcn4 = net.pcns.find((p) => p.id === 'pcn4')!;
     appendFileSync(net.path(pcn4.config), `\nfaults:\n  corruptWriteOnChain: ${CHAIN}\n`);
     await network.restart('pcn4');
-    await serviceCreate({
-      dir: network.dir,
-      name: 'assets',
-      contract: CONTRACT,
-      pcns: ['pcn1', 'pcn2', 'pcn3', 'pcn4'],
-    });
+    await network.deployAssets(['pcn1', 'pcn2', 'pcn3', 'pcn4']);
   });
   after(async () => {
     await network?.stop();

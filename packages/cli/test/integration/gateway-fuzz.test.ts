@@ -17,10 +17,8 @@ import { signRequest } from '@bsn/api';
 import type { JsonValue, SignedTransaction } from '@bsn/core';
 import { createTransaction, type Identity, identityFromPem } from '@bsn/sdk';
 import fc from 'fast-check';
-import { serviceCreate } from '../../src/commands/network-commands.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
 const CHAIN = 'svc-assets';
 const MiB = 1024 * 1024;
 
@@ -191,7 +189,7 @@ describe('hostile HTTP input against a PCN gateway', { timeout: 240_000 }, () =>
   before(async () => {
     network = await startDevNetwork({ pcns: 1, prefix: 'bsn-fuzz-' });
     gateway = network.running.network.pcns[0]!.gateway;
-    await serviceCreate({ dir: network.dir, name: 'assets', contract: CONTRACT, pcns: ['pcn1'] });
+    await network.deployAssets(['pcn1']);
     const net = network.running.network;
     admin = identityFromPem({
       certPem: readFileSync(net.path(net.admin.cert), 'utf8'),

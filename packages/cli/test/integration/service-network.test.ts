@@ -3,22 +3,14 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { signRequest } from '@bsn/api';
 import { identityFromPem } from '@bsn/sdk';
-import { serviceCreate } from '../../src/commands/network-commands.js';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
-
-const CONTRACT = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
 
 describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }, () => {
   let network: DevNetwork;
 
   before(async () => {
     network = await startDevNetwork({ pcns: 4, prefix: 'bsn-svc-' });
-    await serviceCreate({
-      dir: network.dir,
-      name: 'assets',
-      contract: CONTRACT,
-      pcns: ['pcn1', 'pcn2', 'pcn3'],
-    });
+    await network.deployAssets(['pcn1', 'pcn2', 'pcn3']);
   });
   after(async () => {
     await network?.stop();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isBsnError } from '@bsn/core';
-import { serviceCreate, serviceUpgrade } from '../../src/commands/network-commands.js';
-import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
+import { serviceUpgrade } from '../../src/commands/network-commands.js';
+import { ASSET_TRANSFER_CONTRACT, type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
-const V1 = new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url).pathname;
+const V1 = ASSET_TRANSFER_CONTRACT;
 const V2 = new URL('../fixtures/asset-transfer-v2.ts', import.meta.url).pathname;
 
 describe('upgrading a service contract', { timeout: 240_000 }, () => {
@@ -12,7 +12,7 @@ describe('upgrading a service contract', { timeout: 240_000 }, () => {
 
   before(async () => {
     network = await startDevNetwork({ pcns: 3, prefix: 'bsn-upgrade-' });
-    await serviceCreate({ dir: network.dir, name: 'assets', contract: V1, pcns: ['pcn1', 'pcn2', 'pcn3'] });
+    await network.deployAssets(['pcn1', 'pcn2', 'pcn3']);
   });
   after(async () => {
     await network?.stop();

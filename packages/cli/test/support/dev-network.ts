@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clientFor } from '../../src/cli-context.js';
+import { serviceCreate } from '../../src/commands/network-commands.js';
 import { ordererArgs, type RunningNetwork, up } from '../../src/commands/up.js';
 import { type ManagedProcess, spawnBsn, stopProcess, waitUntil } from '../../src/processes.js';
 
@@ -30,6 +32,11 @@ export async function freeBasePort(pcns: number): Promise<number> {
   throw new Error('no free port range found');
 }
 
+/** The asset-transfer example contract, the service most network tests deploy. */
+export const ASSET_TRANSFER_CONTRACT = fileURLToPath(
+  new URL('../../../../examples/asset-transfer/contract.ts', import.meta.url),
+);
+
 /** A running test network. */
 export interface DevNetwork {
   readonly dir: string;
@@ -44,6 +51,8 @@ export interface DevNetwork {
   terminate(name: string): Promise<void>;
   /** Starts a killed or stopped PCN (or 'orderer') again with the same arguments, config and data. */
   restart(name: string): Promise<void>;
+  /** Creates service `name` (default `assets`, chain `svc-assets`) running the asset-transfer example on `pcns`. */
+  deployAssets(pcns: readonly string[], name?: string): Promise<unknown>;
   /** Health of a PCN's gateway (undefined when unreachable). */
   health(
     pcn: string,
@@ -110,6 +119,8 @@ export async function startDevNetwork(opts: { pcns?: number; prefix?: string } =
       await waitUntil(async () => (await health(name)) !== undefined, 60_000, `${name} to restart`);
     },
     health,
+    deployAssets: (pcns, name = 'assets') =>
+      serviceCreate({ dir, name, contract: ASSET_TRANSFER_CONTRACT, pcns: [...pcns] }),
     async stop() {
       const all = [...procs.values()];
       await Promise.all(all.filter((p) => p.name !== 'orderer').map((p) => stopProcess(p)));
