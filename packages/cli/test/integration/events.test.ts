@@ -2,6 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type DevNetwork, startDevNetwork } from '../support/dev-network.js';
 
+/** Waits for a condition on events delivered by a watch, failing with `what` after 60 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('event streams over the gateway', { timeout: 240_000 }, () => {
   let network: DevNetwork;
 
@@ -63,7 +72,7 @@ describe('event streams over the gateway', { timeout: 240_000 }, () => {
       name: 'AssetCreated',
       onEvent: (e, meta) => void first.push({ id: meta.id, asset: (e.data as { id: string }).id }),
     });
-    while (first.length < 20) await new Promise((r) => setTimeout(r, 50));
+    await until(() => first.length >= 20, 'the first watch to see 20 events');
     w1.unwatch();
     await w1.done;
     const resumeFrom = first[9]!;
@@ -74,7 +83,7 @@ describe('event streams over the gateway', { timeout: 240_000 }, () => {
       name: 'AssetCreated',
       onEvent: (e) => void rest.push((e.data as { id: string }).id),
     });
-    while (rest.length < 10) await new Promise((r) => setTimeout(r, 50));
+    await until(() => rest.length >= 10, 'the resumed watch to see 10 events');
     w2.unwatch();
     await w2.done;
     assert.deepEqual(

@@ -47,6 +47,30 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
     assert.deepEqual((q.result as { value: number }).value, 30);
   });
 
+  it('answers state reads with proofs the SDK verifies, for present and absent keys', async () => {
+    const client = network.client(
+      undefined,
+      network.running.network.pcns.slice(0, 3).map((p) => p.gateway),
+    );
+    const present = await client.getState({
+      chain: 'svc-assets',
+      contract: 'assets',
+      key: 'asset/a2',
+      proof: true,
+    });
+    assert.equal(present.verified, true);
+    assert.equal((present.value as { value: number }).value, 20);
+    assert.ok(present.signers.length >= 3);
+    const absent = await client.getState({
+      chain: 'svc-assets',
+      contract: 'assets',
+      key: 'asset/none',
+      proof: true,
+    });
+    assert.equal(absent.verified, true);
+    assert.equal(absent.value, null, 'absence is proven, not just reported');
+  });
+
   it('serves its OpenAPI document, listing every route it answers', async () => {
     const { routes } = await import('@bsn/api');
     const gateway = network.running.network.pcns[0]!.gateway;
