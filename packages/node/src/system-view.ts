@@ -88,6 +88,8 @@ export class SystemView {
 
   /** The highest system height whose block time is strictly before `time` (0 if none). */
   heightBefore(time: number): number {
+    // The common case (a new block, or a pre-check at "now"): every system block is older.
+    if (this.#chain.head().time < time) return this.#chain.height();
     let lo = 0;
     let hi = this.#chain.height();
     while (lo < hi) {
