@@ -269,7 +269,10 @@ async function main(): Promise<void> {
     'latency submit → durable ack p50 / p99 (ms)',
     `${fmt(pipeline.ackP50, 1)} / ${fmt(pipeline.ackP99, 1)}`,
   );
-  line('CPU used (user+system / wall) = cores used', `${fmt(coresUsed, 2)}`);
+  line(
+    'CPU used (user+system / wall) = cores used; system',
+    `${fmt(coresUsed, 2)}; ${fmt((100 * pipeline.systemMs) / pipeline.cpuMs)} % of it`,
+  );
   line('transactions per CPU-second', fmt(bPerCpuSec));
   line(
     'main thread: check / submit / commitBlock / rest (ms)',
@@ -331,6 +334,8 @@ interface PipelineResult {
   readonly txPerSec: number;
   readonly wallMs: number;
   readonly cpuMs: number;
+  /** Of which system (kernel) time: writes, fsyncs. */
+  readonly systemMs: number;
   readonly ok: number;
   readonly failed: number;
   readonly p50: number;
@@ -442,6 +447,7 @@ async function runPipeline(
     txPerSec: (txs.length / wallMs) * 1000,
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    systemMs: cpu.system / 1000,
     ok,
     failed,
     p50: percentile(latencies, 50),
