@@ -2,7 +2,7 @@
  * Hashing. The algorithm is a parameter everywhere (SHA-256 by default) so that SM3 — which Node's
  * OpenSSL already provides — and others can be chosen per network without touching callers.
  */
-import { createHash, getHashes } from 'node:crypto';
+import { createHash, getHashes, hash as oneShotHash } from 'node:crypto';
 import { canonicalEncode } from './encoding.js';
 import { BsnError } from './errors.js';
 import { toHex } from './hex.js';
@@ -25,15 +25,47 @@ export function assertHashAlgorithm(alg: string): asserts alg is HashAlgorithm {
   }
 }
 
-/** The digest of `data` (32 bytes for both SHA-256 and SM3). */
-export function hash(data: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
-  assertHashAlgorithm(alg);
-  return new Uint8Array(createHash(alg).update(data).digest());
+/** Checks `alg` only when it is not one of the two names every caller passes (the hot path). */
+function checkAlgorithm(alg: string): asserts alg is HashAlgorithm {
+  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
 }
 
-/** The digest of the concatenation of `parts`, without copying them together first. */
+/** Runs a hash, naming the algorithm if this machine's OpenSSL turns out to lack it. */
+function digestOf(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+  let out: Buffer;
+  try {
+    // The one-shot crypto.hash: no Hash object per digest (these run thousands of times per block).
+    out = oneShotHash(alg, data, 'buffer');
+  } catch (cause) {
+    assertHashAlgorithm(alg);
+    throw cause;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** The digest of `data` (32 bytes for both SHA-256 and SM3). */
+export function hash(data: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  checkAlgorithm(alg);
+  return digestOf(alg, data);
+}
+
+/** Parts up to this many bytes in all are copied into one buffer and hashed in one call. */
+const SMALL_PARTS = 1024;
+const scratch = Buffer.allocUnsafe(SMALL_PARTS);
+
+/** The digest of the concatenation of `parts`, without copying large ones together first. */
 export function hashParts(parts: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
-  assertHashAlgorithm(alg);
+  checkAlgorithm(alg);
+  let total = 0;
+  for (const p of parts) total += p.length;
+  if (total <= SMALL_PARTS) {
+    let off = 0;
+    for (const p of parts) {
+      scratch.set(p, off);
+      off += p.length;
+    }
+    return digestOf(alg, scratch.subarray(0, total));
+  }
   const h = createHash(alg);
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
