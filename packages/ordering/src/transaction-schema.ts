@@ -3,7 +3,7 @@
  * envelope checks (certificate, signature, quota); the orderer only makes sure what it writes to
  * its log and into blocks is a well-formed {@link SignedTransaction} with a usable chain id.
  */
-import { BsnError, canonicalEncode, isBsnError, type SignedTransaction, transactionId } from '@bsn/core';
+import { BsnError, canonicalString, hash, isBsnError, type SignedTransaction, toHex } from '@bsn/core';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
@@ -36,13 +36,23 @@ const compiled = TypeCompiler.Compile(SubmittedTransactionSchema as TSchema);
 export interface CheckedTransaction {
   readonly tx: SignedTransaction;
   readonly txId: string;
-  /** The canonical encoding of the whole signed transaction: what goes into the WAL. */
-  readonly encoded: Uint8Array;
+  /** The canonical encoding of the whole signed transaction: what goes into the WAL and block records. */
+  readonly encoded: Buffer;
 }
+
+// The canonical encoding of a signed transaction is `{"payload":<payload>,"signature":"<hex>"}`:
+// its only two members in sorted order, and the signature (hex by the schema) needs no escaping.
+const PAYLOAD_PREFIX = '{"payload":';
+const SIGNATURE_PREFIX = ',"signature":"';
+const SUFFIX = '"}';
 
 /**
  * Checks shape and size and computes the txId. Throws BSN_ORDERING_MALFORMED naming the bad
  * field, or BSN_ORDERING_TOO_LARGE.
+ *
+ * The payload is encoded once: the whole transaction's encoding is built around it, and the txId
+ * (core's `transactionId`, the hash of the payload's canonical encoding) is hashed from those very
+ * bytes, so the signer's certificate and the arguments are not encoded twice.
  */
 export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTransaction {
   if (!compiled.Check(value)) {
@@ -57,9 +67,15 @@ export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTra
     );
   }
   const tx = value as SignedTransaction;
-  let encoded: Uint8Array;
+  // canonicalString below encodes only the payload; the envelope must be plain JSON data too.
+  if (!isPlainObject(tx)) {
+    throw new BsnError('BSN_ORDERING_MALFORMED', 'transaction /: must be a plain JSON object', {
+      details: { path: '/' },
+    });
+  }
+  let payload: string;
   try {
-    encoded = canonicalEncode(tx);
+    payload = canonicalString(tx.payload);
   } catch (err) {
     throw new BsnError(
       'BSN_ORDERING_MALFORMED',
@@ -69,6 +85,10 @@ export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTra
       },
     );
   }
+  const encoded = Buffer.from(
+    `${PAYLOAD_PREFIX}${payload}${SIGNATURE_PREFIX}${tx.signature}${SUFFIX}`,
+    'utf8',
+  );
   if (encoded.length > maxTxBytes) {
     throw new BsnError(
       'BSN_ORDERING_TOO_LARGE',
@@ -78,5 +98,13 @@ export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTra
       },
     );
   }
-  return { tx, txId: transactionId(tx.payload), encoded };
+  // Every byte around the payload is ASCII, so the payload's bytes are this slice.
+  const payloadEnd = encoded.length - SIGNATURE_PREFIX.length - tx.signature.length - SUFFIX.length;
+  const txId = toHex(hash(encoded.subarray(PAYLOAD_PREFIX.length, payloadEnd)));
+  return { tx, txId, encoded };
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
