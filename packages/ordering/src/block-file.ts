@@ -4,7 +4,7 @@
  * subscribers); older blocks are read back from disk when a subscriber asks for them.
  */
 import { type Block, type BlockHeader, BsnError, blockHash, ZERO_HASH } from '@bsn/core';
-import { FramedFile } from './framed-file.js';
+import { encodeFrameParts, FramedFile } from './framed-file.js';
 
 const RECENT_BLOCKS = 64;
 
@@ -20,6 +20,24 @@ export function chainFromFileName(file: string): string | undefined {
   if (!file.endsWith('.blocks')) return undefined;
   const stem = file.slice(0, -'.blocks'.length);
   return stem.startsWith('%') ? Buffer.from(stem.slice(1), 'hex').toString('utf8') : stem;
+}
+
+const COMMA = Buffer.from(',');
+const RECORD_END = Buffer.from(']}');
+
+/** The JSON of `block` (header, signature, txs) in parts, with the transactions' own encodings spliced in. */
+function blockRecordParts(block: Block, txRecords: readonly Uint8Array[]): Uint8Array[] {
+  const head = Buffer.from(
+    `{"header":${JSON.stringify(block.header)},"signature":${JSON.stringify(block.signature)},"txs":[`,
+    'utf8',
+  );
+  const parts: Uint8Array[] = [head];
+  for (const [i, r] of txRecords.entries()) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(r);
+  }
+  parts.push(RECORD_END);
+  return parts;
 }
 
 /** Called for each block found when a block file is opened. */
@@ -73,10 +91,15 @@ export class BlockFile {
     return this.file.recovery.truncatedBytes;
   }
 
-  /** Appends the next block durably (write + fdatasync) before anyone can see it. */
-  async append(block: Block): Promise<void> {
+  /**
+   * Appends the next block durably (write + fdatasync) before anyone can see it. `txRecords` are
+   * the canonical encodings of `block.txs`, in order (the orderer made them when it accepted each
+   * transaction): the record is the block's JSON assembled around them, so a block of hundreds of
+   * transactions is not stringified again. Readers only parse it, as they parse any block's JSON.
+   */
+  async append(block: Block, txRecords: readonly Uint8Array[]): Promise<void> {
     this.check(block, this.file.path);
-    const [offset] = await this.file.append([Buffer.from(JSON.stringify(block), 'utf8')]);
+    const [offset] = await this.file.appendFrames([encodeFrameParts(blockRecordParts(block, txRecords))]);
     this.accept(block, offset as number);
   }
 

@@ -21,15 +21,29 @@ const SCAN_CHUNK = 4 * 1024 * 1024;
 
 /** The framed bytes of one record. */
 export function encodeFrame(payload: Uint8Array): Buffer {
-  if (payload.length === 0 || payload.length > MAX_FRAME_PAYLOAD) {
+  return encodeFrameParts([payload]);
+}
+
+/**
+ * The framed bytes of one record whose payload is `parts` concatenated: the parts are copied once,
+ * straight into the frame (a block record is assembled from hundreds of transaction encodings).
+ */
+export function encodeFrameParts(parts: readonly Uint8Array[]): Buffer {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  if (size === 0 || size > MAX_FRAME_PAYLOAD) {
     throw new BsnError('BSN_INVALID_ARGUMENT', `frame payload must be 1..${MAX_FRAME_PAYLOAD} bytes`, {
-      details: { size: payload.length },
+      details: { size },
     });
   }
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32BE(payload.length, 0);
-  frame.writeUInt32BE(crc32(payload), 4);
-  frame.set(payload, FRAME_HEADER_BYTES);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
+  let at = FRAME_HEADER_BYTES;
+  for (const p of parts) {
+    frame.set(p, at);
+    at += p.length;
+  }
+  frame.writeUInt32BE(size, 0);
+  frame.writeUInt32BE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
   return frame;
 }
 
@@ -164,7 +178,11 @@ export class FramedFile {
    * throws BSN_ORDERING_STORAGE (nothing of the batch may be considered durable).
    */
   async append(payloads: readonly Uint8Array[]): Promise<number[]> {
-    const frames = payloads.map(encodeFrame);
+    return this.appendFrames(payloads.map(encodeFrame));
+  }
+
+  /** {@link append} for records already framed by {@link encodeFrame} or {@link encodeFrameParts}. */
+  async appendFrames(frames: readonly Buffer[]): Promise<number[]> {
     const offsets: number[] = [];
     let at = this.size;
     for (const f of frames) {

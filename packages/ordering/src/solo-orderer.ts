@@ -111,6 +111,8 @@ export interface SoloOrdererStats {
 interface PendingTx {
   readonly tx: SignedTransaction;
   readonly txId: string;
+  /** The transaction's canonical encoding (its WAL record), spliced into the block record. */
+  readonly encoded: Uint8Array;
   readonly expires: number;
   readonly segment: number;
   /** performance.now() when it became durable: the block delay is measured from here. */
@@ -223,12 +225,17 @@ export class SoloOrderer implements Orderer {
     const now = this.clock();
     const arrived = performance.now();
     // The WAL first, so the block scan knows which logged transactions it must look for.
-    const replayed: { tx: SignedTransaction; segment: number }[] = [];
+    const replayed: { tx: SignedTransaction; encoded: Buffer; segment: number }[] = [];
     this.wal = await TransactionLog.open(
       join(this.opts.dir, 'wal'),
       this.opts.segmentBytes,
       (payload, segment) => {
-        replayed.push({ tx: JSON.parse(payload.toString('utf8')) as SignedTransaction, segment });
+        // The record is the canonical encoding the transaction was accepted with.
+        replayed.push({
+          tx: JSON.parse(payload.toString('utf8')) as SignedTransaction,
+          encoded: payload,
+          segment,
+        });
       },
     );
     this.truncated += this.wal.stats().truncatedBytes;
@@ -261,7 +268,7 @@ export class SoloOrderer implements Orderer {
       this.truncated += file.truncatedBytes;
       this.chainState(chain).file = file;
     }
-    for (const { tx, segment } of replayed) {
+    for (const { tx, encoded, segment } of replayed) {
       const txId = transactionId(tx.payload);
       // Already in a block, or (impossible through submit) logged twice: nothing to re-queue.
       if (inBlocks.has(txId) || this.known.get(txId)?.state === 'pending') {
@@ -270,7 +277,14 @@ export class SoloOrderer implements Orderer {
       }
       const chain = tx.payload.chain;
       this.known.set(txId, { state: 'pending', chain, expires: tx.payload.expires });
-      this.chainState(chain).pending.push({ tx, txId, expires: tx.payload.expires, segment, arrived });
+      this.chainState(chain).pending.push({
+        tx,
+        txId,
+        encoded,
+        expires: tx.payload.expires,
+        segment,
+        arrived,
+      });
       this.inFlight++;
       this.requeued++;
     }
@@ -372,7 +386,7 @@ export class SoloOrderer implements Orderer {
         const { chain, expires } = q.tx.payload;
         this.known.set(q.txId, { state: 'pending', chain, expires });
         const c = this.chainState(chain);
-        c.pending.push({ tx: q.tx, txId: q.txId, expires, segment, arrived });
+        c.pending.push({ tx: q.tx, txId: q.txId, encoded: q.encoded, expires, segment, arrived });
         touched.add(c);
       }
       for (const q of batch) q.resolve({ txId: q.txId, chain: q.tx.payload.chain });
@@ -477,7 +491,10 @@ export class SoloOrderer implements Orderer {
         txs: included.map((p) => p.tx),
       };
       // Durable before anything else changes: a failure here leaves the transactions pending.
-      await c.file.append(block);
+      await c.file.append(
+        block,
+        included.map((p) => p.encoded),
+      );
       for (const p of included) {
         this.remember(p.txId, {
           state: 'ordered',

@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { isBsnError } from '@bsn/core';
 import { encodeFrame, FramedFile } from '@bsn/ordering';
 import fc from 'fast-check';
+import { encodeFrameParts } from '../../src/framed-file.js';
 import { tempDir } from '../support/transactions.js';
 
 const { dir, cleanup } = tempDir('bsn-framed-');
@@ -117,5 +118,32 @@ test('refuses an empty payload', () => {
   assert.throws(
     () => encodeFrame(new Uint8Array(0)),
     (err: unknown) => isBsnError(err, 'BSN_INVALID_ARGUMENT'),
+  );
+});
+
+test('a record framed from parts is the frame of their concatenation, and appends as one record', async () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }), (parts) => {
+      const joined = Buffer.concat(parts);
+      if (joined.length === 0) {
+        assert.throws(
+          () => encodeFrameParts(parts),
+          (err: unknown) => isBsnError(err, 'BSN_INVALID_ARGUMENT'),
+        );
+      } else {
+        assert.deepEqual(encodeFrameParts(parts), encodeFrame(joined));
+      }
+    }),
+  );
+  const path = nextPath();
+  const f = await FramedFile.open(path);
+  const [first] = await f.append([Buffer.from('one')]);
+  const [second] = await f.appendFrames([encodeFrameParts([Buffer.from('tw'), Buffer.from('o')])]);
+  assert.equal((await f.read(first as number)).toString(), 'one');
+  assert.equal((await f.read(second as number)).toString(), 'two');
+  await f.close();
+  assert.deepEqual(
+    (await readAll(path)).payloads.map((p) => p.toString()),
+    ['one', 'two'],
   );
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   type Block,
   blockHash,
+  canonicalString,
   errorCatalog,
   generateKeyPair,
   isBsnError,
@@ -13,7 +14,7 @@ import {
   verifyBlockSignature,
   ZERO_HASH,
 } from '@bsn/core';
-import { SoloOrderer, type SoloOrdererInit } from '@bsn/ordering';
+import { encodeFrame, FramedFile, SoloOrderer, type SoloOrdererInit } from '@bsn/ordering';
 import { makeTx, take, tempDir } from '../support/transactions.js';
 
 const key = generateKeyPair();
@@ -358,6 +359,62 @@ describe('SoloOrderer restart', () => {
       txs.map((t) => transactionId(t.payload)),
     );
     await assert.rejects(o2.submit(txs[0] as never), rejectsWith('BSN_ORDERING_DUPLICATE'));
+    await o2.close();
+  });
+
+  test('writes each block as its JSON with the transactions’ canonical encodings, and reads it back', async () => {
+    const dir = freshDir();
+    const o1 = await openOrderer({ dir, maxTxPerBlock: 2 });
+    const plain = makeTx('c1', 'b0');
+    // Members out of canonical order and text that needs escaping, as a client's JSON may have them.
+    const odd = makeTx('c1', 'b1');
+    const { args, ...rest } = odd.payload;
+    const reordered = {
+      signature: odd.signature,
+      payload: { ...rest, args: [...args, { z: 'line\n"é😀"', a: [1.5, 0, 1e21] }] },
+    } as typeof odd;
+    const txs = [plain, reordered, makeTx('c1', 'b2'), makeTx('c1', 'b3')];
+    for (const t of txs) await o1.submit(t);
+    const streamed = await take(o1.blocks('c1', 1), 2);
+    await o1.close();
+
+    const records: string[] = [];
+    const file = await FramedFile.open(join(dir, 'chains', 'c1.blocks'), (p) => records.push(p.toString()));
+    await file.close();
+    assert.deepEqual(
+      records,
+      streamed.map(
+        (b) =>
+          `{"header":${JSON.stringify(b.header)},"signature":"${b.signature}","txs":[${b.txs.map(canonicalString).join(',')}]}`,
+      ),
+    );
+    assert.deepEqual(
+      records.map((r) => JSON.parse(r)),
+      streamed,
+    );
+    const o2 = await openOrderer({ dir, maxTxPerBlock: 2 });
+    assert.deepEqual(await take(o2.blocks('c1', 1), 2), streamed);
+    await o2.close();
+  });
+
+  test('reads block files whose records are JSON.stringify(block), and continues them', async () => {
+    const dir = freshDir();
+    const o1 = await openOrderer({ dir, maxTxPerBlock: 2 });
+    for (let i = 0; i < 4; i++) await o1.submit(makeTx('c1', `j${i}`));
+    const blocks = await take(o1.blocks('c1', 1), 2);
+    await o1.close();
+    // The record format before transactions' encodings were spliced in.
+    const legacy = freshDir();
+    mkdirSync(join(legacy, 'chains'));
+    writeFileSync(
+      join(legacy, 'chains', 'c1.blocks'),
+      Buffer.concat(blocks.map((b) => encodeFrame(Buffer.from(JSON.stringify(b))))),
+    );
+    const o2 = await openOrderer({ dir: legacy, maxTxPerBlock: 1 });
+    assert.deepEqual(await take(o2.blocks('c1', 1), 2), blocks);
+    await o2.submit(makeTx('c1', 'j4'));
+    const [third] = await take(o2.blocks('c1', 3), 1);
+    assert.equal(third?.header.prevHash, blockHash((blocks[1] as Block).header));
     await o2.close();
   });
 
