@@ -90,17 +90,49 @@ export const SANDBOX_PRELUDE = `
   var noop = function () {};
   define(g, 'console', { value: freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop }), writable: false, configurable: false });
 
-  // Checks that value is JSON data and returns its JSON text. While walking it adds up a lower bound
-  // of the encoded size (UTF-16 units never outnumber UTF-8 bytes), so a value far over its limit is
-  // refused before JSON.stringify would spend memory on it; the host measures exactly afterwards.
-  function toJson(value, code, what, limit, tooLargeCode) {
+  // Valid data (the usual case) is walked without the path strings and cycle set that only serve to
+  // name a problem, and without a closure or set per value checked: quick returns the running
+  // lower bound of the encoded size (UTF-16 units never outnumber UTF-8 bytes), or -1 as soon as
+  // v is not JSON data, the bound passes limit, or nesting goes deeper than this walk goes. It
+  // keeps no state outside its arguments, so a getter that checks a value of its own while being
+  // walked cannot disturb it.
+  function quick(v, depth, size, limit) {
+    if (v === null) size += 4;
+    else {
+      var t = typeof v;
+      if (t === 'string') size += v.length + 2;
+      else if (t === 'number') {
+        if (!isFiniteNumber(v)) return -1;
+        size += 1;
+      } else if (t === 'boolean') size += 4;
+      else if (t !== 'object' || depth > 64 || (size += 2) > limit) return -1;
+      else if (isArray(v)) {
+        for (var k = 0; k < v.length; k++) {
+          var x = v[k];
+          if (x === undefined || (size = quick(x, depth + 1, size + 1, limit)) < 0) return -1;
+        }
+      } else {
+        var proto = getProto(v);
+        if (proto !== objectProto && proto !== null) return -1;
+        var keys = ownKeys(v);
+        for (var n = 0; n < keys.length; n++) {
+          var item = v[keys[n]];
+          if (item !== undefined && (size = quick(item, depth + 1, size + keys[n].length + 4, limit)) < 0) return -1;
+        }
+      }
+    }
+    return size > limit ? -1 : size;
+  }
+
+  // Walks a value quick refused, naming the first problem (with its path) or the size limit passed.
+  function check(value, code, what, limit, tooLargeCode) {
     var seen = new SetCtor();
     var size = 0;
     function grow(n) {
       size += n;
       if (size > limit) throw codedError(tooLargeCode, what + ' is more than the limit of ' + limit + ' bytes');
     }
-    function check(v, path) {
+    function walk(v, path) {
       if (v === null) return grow(4);
       var t = typeof v;
       if (t === 'boolean') return grow(4);
@@ -116,7 +148,7 @@ export const SANDBOX_PRELUDE = `
       if (isArray(v)) {
         for (var k = 0; k < v.length; k++) {
           if (v[k] === undefined) throw codedError(code, what + ' is not JSON data: undefined at ' + path + '[' + k + ']');
-          check(v[k], path + '[' + k + ']');
+          walk(v[k], path + '[' + k + ']');
           grow(1);
         }
       } else {
@@ -127,42 +159,20 @@ export const SANDBOX_PRELUDE = `
           var item = v[keys[n]];
           if (item !== undefined) {
             grow(keys[n].length + 4);
-            check(item, path + '.' + keys[n]);
+            walk(item, path + '.' + keys[n]);
           }
         }
       }
       seen.delete(v);
     }
-    // Valid data (the usual case) is walked without the path strings and cycle set that only
-    // serve to name a problem; anything else, or nesting deeper than the fast walk goes, is walked
-    // again by check, which throws exactly what it would have thrown on its own.
-    function quick(v, depth) {
-      if (v === null) return (size += 4) <= limit;
-      var t = typeof v;
-      if (t === 'string') return (size += v.length + 2) <= limit;
-      if (t === 'number') return isFiniteNumber(v) && ++size <= limit;
-      if (t === 'boolean') return (size += 4) <= limit;
-      if (t !== 'object' || depth > 64 || (size += 2) > limit) return false;
-      if (isArray(v)) {
-        for (var k = 0; k < v.length; k++) {
-          var x = v[k];
-          if (x === undefined || !quick(x, depth + 1) || ++size > limit) return false;
-        }
-        return true;
-      }
-      var proto = getProto(v);
-      if (proto !== objectProto && proto !== null) return false;
-      var keys = ownKeys(v);
-      for (var n = 0; n < keys.length; n++) {
-        var item = v[keys[n]];
-        if (item !== undefined && ((size += keys[n].length + 4) > limit || !quick(item, depth + 1))) return false;
-      }
-      return true;
-    }
-    if (!quick(value, 0)) {
-      size = 0;
-      check(value, '$');
-    }
+    walk(value, '$');
+  }
+
+  // Checks that value is JSON data and returns its JSON text. The size bound lets a value far over
+  // its limit be refused before JSON.stringify would spend memory on it; the host measures exactly
+  // afterwards. Anything quick refuses is walked again by check, which throws what it finds.
+  function toJson(value, code, what, limit, tooLargeCode) {
+    if (quick(value, 0, 0, limit) < 0) check(value, code, what, limit, tooLargeCode);
     return JSONstringify(value);
   }
 

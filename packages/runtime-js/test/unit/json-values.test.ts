@@ -1,0 +1,113 @@
+/**
+ * The prelude's JSON-data check, for a state value, event data and a result alike: valid data
+ * crosses as it is; anything else fails with the site's code and a message naming the first
+ * problem and where it is (these messages are part of the runtime's behaviour: keep them exact).
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { ContractInstance } from '@bsn/ledger';
+import { createJsRuntime } from '@bsn/runtime-js';
+import { fixtureCode, invocation } from '../fixtures.js';
+import { MemoryHost } from '../memory-host.js';
+
+let instance: ContractInstance;
+
+before(async () => {
+  const runtime = await createJsRuntime();
+  instance = runtime.instantiate(await fixtureCode('json-values-contract.ts', 'json'));
+});
+
+const SITES = {
+  put: {
+    code: 'BSN_CONTRACT_INVALID_VALUE',
+    what: 'ctx.state.put: value',
+    tooLarge: 'BSN_CONTRACT_VALUE_TOO_LARGE',
+  },
+  emit: {
+    code: 'BSN_CONTRACT_INVALID_VALUE',
+    what: 'ctx.emit: data',
+    tooLarge: 'BSN_CONTRACT_EVENT_TOO_LARGE',
+  },
+  return: {
+    code: 'BSN_CONTRACT_INVALID_RESULT',
+    what: 'the result',
+    tooLarge: 'BSN_CONTRACT_RESULT_TOO_LARGE',
+  },
+} as const;
+
+/** Each refused kind and the problem its message names ("too large" for the size limit). */
+const REFUSED: [kind: string, problem: string][] = [
+  ['nestedNaN', 'NaN at $.a[1].b'],
+  ['infinity', 'Infinity at $[0]'],
+  ['undefinedInArray', 'undefined at $.list[1]'],
+  ['hole', 'undefined at $[1]'],
+  ['functionMember', 'a function at $.a.f'],
+  ['symbol', 'a symbol at $.s'],
+  ['classInstance', 'a class instance at $.p[0]'],
+  ['map', 'a class instance at $'],
+  ['cycle', 'a cycle at $.a.b[0]'],
+  ['deepNaN', `NaN at $${'.d'.repeat(70)}`],
+  ['ownToJSON', 'a function at $.a.toJSON'],
+  ['bigString', 'too large'],
+  ['manySmall', 'too large'],
+  // The size limit is met before the NaN after it.
+  ['badAfterTooLarge', 'too large'],
+];
+
+function send(where: keyof typeof SITES, kind: string) {
+  const host = new MemoryHost();
+  return { host, result: host.execute(instance, invocation('send', [where, kind])) };
+}
+
+describe('values crossing to the host must be JSON data', () => {
+  for (const where of Object.keys(SITES) as (keyof typeof SITES)[]) {
+    const site = SITES[where];
+    test(`${where}: each refused value fails with the site's code and names its first problem`, () => {
+      for (const [kind, problem] of REFUSED) {
+        const { result } = send(where, kind);
+        const expected =
+          problem === 'too large'
+            ? { code: site.tooLarge, message: `${site.what} is more than the limit of 65536 bytes` }
+            : { code: site.code, message: `${site.what} is not JSON data: ${problem}` };
+        assert.deepEqual(result.ok ? result : { code: result.code, message: result.message }, expected, kind);
+      }
+    });
+
+    test(`${where}: valid data crosses as it is, undefined members omitted`, () => {
+      const plain = { id: 'a1', n: 1.5, ok: true, none: null, list: [1, 'two', { three: [3] }] };
+      const deep = (n: number): unknown => (n === 0 ? 'leaf' : { d: deep(n - 1) });
+      for (const [kind, expected] of [
+        ['plain', plain],
+        ['nullProto', { o: { a: 1 } }],
+        // Deeper than the fast walk goes: the precise walk accepts it.
+        ['deepValid', deep(100)],
+      ] as const) {
+        const { host, result } = send(where, kind);
+        assert.equal(result.ok, true, kind);
+        const got =
+          where === 'put'
+            ? host.committed.get('v')
+            : where === 'emit'
+              ? host.committedEvents[0]?.data
+              : result.ok && result.result;
+        assert.deepEqual(got, expected, kind);
+      }
+    });
+  }
+
+  test('a getter that sends a value of its own while its object is checked disturbs neither check', () => {
+    for (const where of Object.keys(SITES) as (keyof typeof SITES)[]) {
+      const { host, result } = send(where, 'getterWrites');
+      assert.equal(result.ok, true, where);
+      assert.deepEqual(host.committed.get('from-getter'), { nested: [1, 2, 3] }, where);
+      const sent = { after: 'x', inner: { ok: 1 } };
+      const got =
+        where === 'put'
+          ? host.committed.get('v')
+          : where === 'emit'
+            ? host.committedEvents[0]?.data
+            : result.ok && result.result;
+      assert.deepEqual(got, sent, where);
+    }
+  });
+});
