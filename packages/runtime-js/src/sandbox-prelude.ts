@@ -334,7 +334,8 @@ export const SANDBOX_PRELUDE = `
     readOnly = call[3] === 1;
     if (call.length > 4) caller = deepFreeze(call[4]);
     var fn = methods[call[0]];
-    var ctx = freeze({ state: state, emit: emit, caller: caller, tx: deepFreeze(call[2]) });
+    // The tx is flat (strings and numbers), so freezing it is freezing it deeply.
+    var ctx = freeze({ state: state, emit: emit, caller: caller, tx: freeze(call[2]) });
     var args = call[1];
     args.unshift(ctx);
     var result;

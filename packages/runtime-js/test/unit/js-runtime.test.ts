@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { compositeKey } from '@bsn/contract';
 import { BsnError, errorCatalog } from '@bsn/core';
-import type { ContractCode, ContractInstance, InvocationResult } from '@bsn/ledger';
+import type { Caller, ContractCode, ContractInstance, InvocationResult } from '@bsn/ledger';
 import {
   createJsRuntime,
   defaultJsRuntimeOptions,
@@ -140,6 +140,33 @@ describe('calls', () => {
       caller: sampleCaller,
       tx: sampleTx,
     });
+  });
+
+  test('ctx, ctx.tx and ctx.caller (attributes too) are frozen', () => {
+    assert.deepEqual(succeeded(host.execute(instance, invocation('contextFrozen'))), [
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  test('each call sees its own caller and tx, however callers alternate and recur', () => {
+    const callers = Array.from({ length: 300 }, (_, i) => ({
+      ...sampleCaller,
+      id: `user${i}`,
+      attributes: { n: String(i) },
+    }));
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < callers.length; i += round + 1) {
+        const caller = callers[(i * 7) % callers.length] as Caller;
+        const tx = { ...sampleTx, id: i.toString(16).padStart(64, '0'), index: i };
+        assert.deepEqual(succeeded(host.execute(instance, invocation('whoami', [], { caller, tx }))), {
+          caller,
+          tx,
+        });
+      }
+    }
   });
 
   test('arguments arrive as JSON values and a method without a return value yields null', () => {
