@@ -89,10 +89,29 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the characters JSON escapes is the point
 const NEEDS_CARE = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
 
+// Long strings that need escaping are remembered once quoted: a signer's PEM certificate (line
+// breaks) is in every transaction it signs, and escaping it was most of a payload's encoding time.
+// Bounded in length and in entries, oldest out first, so memory stays small whatever the input.
+const QUOTED_MIN_LENGTH = 256;
+const QUOTED_MAX_LENGTH = 8 * 1024;
+const QUOTED_ENTRIES = 128;
+const quoted = new Map<string, string>();
+
 /** A string's JSON text, or undefined when it holds an unpaired surrogate. */
 function quote(text: string): string | undefined {
   if (!NEEDS_CARE.test(text)) return `"${text}"`;
-  return LONE_SURROGATE.test(text) ? undefined : JSON.stringify(text);
+  const cacheable = text.length >= QUOTED_MIN_LENGTH && text.length <= QUOTED_MAX_LENGTH;
+  if (cacheable) {
+    const hit = quoted.get(text);
+    if (hit !== undefined) return hit;
+  }
+  if (LONE_SURROGATE.test(text)) return undefined;
+  const json = JSON.stringify(text);
+  if (cacheable) {
+    if (quoted.size >= QUOTED_ENTRIES) quoted.delete(quoted.keys().next().value as string);
+    quoted.set(text, json);
+  }
+  return json;
 }
 
 /** Nesting beyond which the fast path hands over to {@link write}, which detects cycles. */

@@ -142,6 +142,21 @@ describe('canonical encoding: rules', () => {
     assert.equal(canonicalString(o), '{"a":2,"z":1}');
   });
 
+  it('encodes long strings that need escaping the same on every call (they are remembered)', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${'QUJD'.repeat(16).concat('\n').repeat(12)}-----END CERTIFICATE-----\n`;
+    const texts = [pem, `"${'é\\'.repeat(200)}"`, `${'\u0001'.repeat(300)}😀`];
+    // More distinct long strings than are remembered, so earlier ones are forgotten and quoted again.
+    for (let i = 0; i < 300; i++) texts.push(`${i}\n${'x'.repeat(300)}`);
+    for (let round = 0; round < 3; round++) {
+      for (const t of texts) {
+        assert.equal(canonicalString(t), JSON.stringify(t));
+        assert.equal(canonicalString({ signer: t }), `{"signer":${JSON.stringify(t)}}`);
+      }
+    }
+    const lone = `${'\n'.repeat(300)}\ud800`;
+    for (let round = 0; round < 2; round++) assert.throws(() => canonicalString(lone), invalid);
+  });
+
   it('accepts the same object twice when it is shared, not cyclic', () => {
     const shared = { x: 1 };
     assert.equal(canonicalString({ a: shared, b: [shared] }), '{"a":{"x":1},"b":[{"x":1}]}');
