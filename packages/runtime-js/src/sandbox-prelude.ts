@@ -323,16 +323,20 @@ export const SANDBOX_PRELUDE = `
     return 'W' + field(ops) + outcome;
   }
 
-  var caller = null;
+  // The callers of this sandbox's calls, deep-frozen, by the slot the host gave each (see Sandbox):
+  // a block's transactions come from a few signers, so most calls name a caller already here.
+  var callers = [];
 
-  // input: [method, args, tx, readOnly] and, when it differs from the previous call's, the caller
-  // (frozen, so sharing one object between calls of the same signer is safe).
+  // input: [method, args, tx, readOnly, callerSlot] and, when the host has not yet sent the caller
+  // in that slot (or sent another there since), the caller itself. A caller object may be shared
+  // by calls of the same signer: it is frozen, so no call can change what another sees.
   function invoke(input) {
     var call = JSONparse(input);
     pending = '';
     pendingCount = 0;
     readOnly = call[3] === 1;
-    if (call.length > 4) caller = deepFreeze(call[4]);
+    if (call.length > 5) callers[call[4]] = deepFreeze(call[5]);
+    var caller = callers[call[4]];
     var fn = methods[call[0]];
     // The tx is flat (strings and numbers), so freezing it is freezing it deeply.
     var ctx = freeze({ state: state, emit: emit, caller: caller, tx: freeze(call[2]) });

@@ -13,8 +13,8 @@
  * the error it was given, and the next tick interrupts it.
  *
  * Crossings. Each crossing between QuickJS and the host costs more than most contract code, so a
- * call crosses once in (one JSON string: method, arguments, tx, and the caller only when it
- * changed) and once out (the outcome). Writes and events are queued inside the sandbox and applied
+ * call crosses once in (one JSON string: method, arguments, tx, and the caller only when the
+ * prelude does not hold it already) and once out (the outcome). Writes and events are queued inside the sandbox and applied
  * here in order before the next read, with the outcome, or every few dozen operations, each
  * charged and checked exactly as if it had crossed alone. So a write the host refuses fails the
  * call with the host's code as before, but the contract is told at its next read or when it
@@ -56,6 +56,9 @@ interface Failure {
 /** Thrown by host functions to unwind into the sandbox after a sticky failure was recorded. */
 class StickyFailure extends Error {}
 
+/** How many callers a sandbox keeps (deep-frozen, a few hundred bytes each) so they are sent once. */
+const CALLER_SLOTS = 256;
+
 function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
@@ -78,8 +81,10 @@ export class Sandbox {
   #crash: unknown;
   #host: HostApi | undefined;
   #readOnly = false;
-  /** The caller JSON the prelude holds from the previous call (it is sent only when it changes). */
-  #lastCaller: string | undefined;
+  /** The slot of each caller (as JSON) the prelude holds, and the caller in each slot. */
+  readonly #callerSlots = new Map<string, number>();
+  #slotCallers: string[] = [];
+  #nextSlot = 0;
 
   /** Instantiates QuickJS, installs the prelude and evaluates `code`; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
   constructor(engine: QuickJSEngine, code: string, opts: JsRuntimeOptions) {
@@ -497,19 +502,32 @@ export class Sandbox {
 
   #run(call: Invocation, argsJson: string): Outcome {
     const ctx = this.#context;
-    // One string per call: method, arguments, tx, read-only flag, and the caller only when it changed.
+    // One string per call: method, arguments, tx, read-only flag, and the caller's slot, with the
+    // caller itself only when the prelude does not hold it already.
+    const head = `[${JSON.stringify(call.method)},${argsJson},${JSON.stringify(call.tx)},${call.readOnly ? 1 : 0}`;
     const callerJson = JSON.stringify(call.caller);
-    let input = `[${JSON.stringify(call.method)},${argsJson},${JSON.stringify(call.tx)},${call.readOnly ? 1 : 0}`;
-    if (callerJson !== this.#lastCaller) {
-      input += `,${callerJson}`;
-      this.#lastCaller = callerJson;
+    let slot = this.#callerSlots.get(callerJson);
+    let input: string;
+    if (slot === undefined) {
+      // Slots are reused in turn, so the callers held stay bounded whatever a block holds.
+      slot = this.#nextSlot;
+      this.#nextSlot = (slot + 1) % CALLER_SLOTS;
+      const evicted = this.#slotCallers[slot];
+      if (evicted !== undefined) this.#callerSlots.delete(evicted);
+      this.#slotCallers[slot] = callerJson;
+      this.#callerSlots.set(callerJson, slot);
+      input = `${head},${slot},${callerJson}]`;
+    } else {
+      input = `${head},${slot}]`;
     }
-    const handle = ctx.newString(`${input}]`);
+    const handle = ctx.newString(input);
     const res = ctx.callFunction(this.#invokeFn, ctx.undefined, handle);
     handle.dispose();
     if (res.error) {
-      // The prelude may not have taken the caller (interrupted before): send it again next time.
-      this.#lastCaller = undefined;
+      // The prelude may not have taken the caller (interrupted before): send every caller again.
+      this.#callerSlots.clear();
+      this.#slotCallers = [];
+      this.#nextSlot = 0;
       const failure = this.#classify(res.error);
       res.error.dispose();
       return { ok: false, failure };
