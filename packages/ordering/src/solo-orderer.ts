@@ -22,7 +22,6 @@ import {
   type Block,
   type BlockHeader,
   BsnError,
-  fromHex,
   isBsnError,
   merkleRoot,
   parsePrivateKey,
@@ -480,8 +479,9 @@ export class SoloOrderer implements Orderer {
         chain: c.chain,
         height: c.file.height + 1,
         prevHash: c.file.tipHash,
-        // Same value as core's transactionsRoot(txs), from the txIds already computed at submit.
-        txRoot: toHex(merkleRoot(included.map((p) => fromHex(p.txId)))),
+        // Same value as core's transactionsRoot(txs), from the txIds already computed at submit
+        // (digests this orderer made, so plain hex decoding, without fromHex's validation).
+        txRoot: toHex(merkleRoot(included.map((p) => Buffer.from(p.txId, 'hex')))),
         time,
         orderer: this.opts.id,
       };
