@@ -40,6 +40,13 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** One QuickJS WebAssembly instance (see {@link QuickJSEngine.instantiate}). */
+export interface QuickJSInstance {
+  readonly quickjs: QuickJSWASMModule;
+  readonly module: EitherModule;
+  readonly ffi: EitherFFI;
+}
+
 type EmscriptenFactory = (moduleArg: Record<string, unknown>) => unknown;
 type FfiClass = new (module: EitherModule) => EitherFFI;
 
@@ -70,8 +77,11 @@ export class QuickJSEngine {
     return new QuickJSEngine(glue.default, ffi.QuickJSFFI, wasm);
   }
 
-  /** A fresh QuickJS instance whose linear memory can never exceed `maxMemoryBytes` (rounded up to pages). */
-  instantiate(maxMemoryBytes: number): QuickJSWASMModule {
+  /**
+   * A fresh QuickJS instance whose linear memory can never exceed `maxMemoryBytes` (rounded up to
+   * pages): quickjs-emscripten's module over it, and the emscripten module and FFI beneath.
+   */
+  instantiate(maxMemoryBytes: number): QuickJSInstance {
     const maximum = Math.max(INITIAL_PAGES, Math.ceil(maxMemoryBytes / WASM_PAGE));
     const wasm = this.#wasm;
     let ready = false;
@@ -92,6 +102,7 @@ export class QuickJSEngine {
     }
     moduleArg.type = 'sync';
     const module = moduleArg as unknown as EitherModule;
-    return new QuickJSWASMModule(module, new this.#ffi(module));
+    const ffi = new this.#ffi(module);
+    return { quickjs: new QuickJSWASMModule(module, ffi), module, ffi };
   }
 }

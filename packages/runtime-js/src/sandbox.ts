@@ -29,6 +29,7 @@ import {
   type QuickJSRuntime,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
+import { Crossings, type HostArgs } from './crossings.js';
 import type { RuntimeJsErrorCode } from './errors.js';
 import { type JsRuntimeOptions, SANDBOX_BASE_MEMORY_BYTES } from './options.js';
 import type { QuickJSEngine } from './quickjs-engine.js';
@@ -69,6 +70,7 @@ export class Sandbox {
   readonly methods: readonly string[];
   readonly #opts: JsRuntimeOptions;
   readonly #module: QuickJSWASMModule;
+  readonly #crossings: Crossings;
   readonly #runtime: QuickJSRuntime;
   readonly #context: QuickJSContext;
   readonly #invokeFn: QuickJSHandle;
@@ -89,13 +91,15 @@ export class Sandbox {
   /** Instantiates QuickJS, installs the prelude and evaluates `code`; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
   constructor(engine: QuickJSEngine, code: string, opts: JsRuntimeOptions) {
     this.#opts = opts;
-    this.#module = engine.instantiate(opts.memoryLimitBytes + SANDBOX_BASE_MEMORY_BYTES);
+    const instance = engine.instantiate(opts.memoryLimitBytes + SANDBOX_BASE_MEMORY_BYTES);
+    this.#module = instance.quickjs;
     this.#runtime = this.#module.newRuntime();
     this.#runtime.setMemoryLimit(opts.memoryLimitBytes);
     this.#runtime.setMaxStackSize(opts.maxStackBytes);
     this.#runtime.setInterruptHandler(() => this.#onTick());
     this.#context = this.#runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false } });
     try {
+      this.#crossings = new Crossings(instance.module, instance.ffi, this.#runtime, this.#context);
       this.#installHost();
       this.#gasLimit = opts.loadGasLimit;
       this.#expectOk(
@@ -247,21 +251,20 @@ export class Sandbox {
   #installHost(): void {
     const ctx = this.#context;
     const host = ctx.newObject();
-    const str = (h: QuickJSHandle | undefined): string => (h === undefined ? '' : ctx.getString(h));
     // Keys and names arrive JSON-encoded (see the prelude): C strings would end at a U+0000.
-    const text = (h: QuickJSHandle | undefined): string => {
-      const decoded: unknown = JSON.parse(str(h));
+    const text = (json: string): string => {
+      const decoded: unknown = JSON.parse(json);
       if (typeof decoded !== 'string')
         this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
       return decoded;
     };
-    const fn = (name: string, impl: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
-      const f = ctx.newFunction(name, (...args) => this.#guard(() => impl(...args)));
+    const fn = (name: string, impl: (args: HostArgs) => string | null | undefined) => {
+      const f = this.#crossings.newFunction(name, (args) => this.#guard(() => impl(args)));
       ctx.setProp(host, name, f);
       f.dispose();
     };
-    fn('get', (k) => {
-      const key = text(k);
+    fn('get', (args) => {
+      const key = text(args.string(0));
       this.#charge(byteLength(key));
       const host = this.#requireHost(false, 'ctx.state.get');
       let json: string | null;
@@ -270,19 +273,18 @@ export class Sandbox {
         const value = host.get(key);
         json = value === null ? null : canonicalString(value);
       }
-      if (json === null) return ctx.null;
+      if (json === null) return null;
       this.#charge(byteLength(json));
-      return ctx.newString(json);
+      return json;
     });
-    fn('apply', (ops) => {
-      this.#applyOps(str(ops));
+    fn('apply', (args) => {
+      this.#applyOps(args.string(0));
       return undefined;
     });
-    fn('range', (s, e, l) => {
-      const start = text(s);
-      const end = e === undefined || ctx.typeof(e) === 'undefined' ? undefined : text(e);
-      const limit =
-        l === undefined || ctx.typeof(l) === 'undefined' ? this.#opts.defaultRangeLimit : ctx.getNumber(l);
+    fn('range', (args) => {
+      const start = text(args.string(0));
+      const end = args.isUndefined(1) ? undefined : text(args.string(1));
+      const limit = args.isUndefined(2) ? this.#opts.defaultRangeLimit : args.number(2);
       this.#charge(byteLength(start) + (end === undefined ? 0 : byteLength(end)));
       if (limit > this.#opts.maxRangeLimit) {
         this.#fail(
@@ -293,12 +295,12 @@ export class Sandbox {
       const entries = this.#requireHost(false, 'ctx.state.range').range(start, end, limit);
       const json = canonicalString(entries);
       this.#charge(byteLength(json));
-      return ctx.newString(json);
+      return json;
     });
-    fn('forbidden', (n) =>
+    fn('forbidden', (args) =>
       this.#fail(
         'BSN_CONTRACT_FORBIDDEN_API',
-        `${str(n)} is not available to contracts: execution must be deterministic and free of I/O`,
+        `${args.string(0)} is not available to contracts: execution must be deterministic and free of I/O`,
       ),
     );
     const limits = ctx.newObject();
@@ -501,7 +503,6 @@ export class Sandbox {
   }
 
   #run(call: Invocation, argsJson: string): Outcome {
-    const ctx = this.#context;
     // One string per call: method, arguments, tx, read-only flag, and the caller's slot, with the
     // caller itself only when the prelude does not hold it already.
     const head = `[${JSON.stringify(call.method)},${argsJson},${JSON.stringify(call.tx)},${call.readOnly ? 1 : 0}`;
@@ -520,31 +521,21 @@ export class Sandbox {
     } else {
       input = `${head},${slot}]`;
     }
-    const handle = ctx.newString(input);
-    const res = ctx.callFunction(this.#invokeFn, ctx.undefined, handle);
-    handle.dispose();
-    if (res.error) {
+    const res = this.#crossings.call(this.#invokeFn, input);
+    if (res === undefined || 'error' in res) {
       // The prelude may not have taken the caller (interrupted before): send every caller again.
       this.#callerSlots.clear();
       this.#slotCallers = [];
       this.#nextSlot = 0;
-      const failure = this.#classify(res.error);
-      res.error.dispose();
-      return { ok: false, failure };
+      return { ok: false, failure: this.#failureOf(res) };
     }
-    let text = this.#takeOps(ctx.getString(res.value));
-    res.value.dispose();
+    let text = this.#takeOps(res.value);
     // Run every job the call queued (its own promise chains), charged to this call, so nothing carries into the next one.
     this.#drainJobs();
     if (text === 'A') {
-      const taken = ctx.callFunction(this.#takeFn, ctx.undefined);
-      if (taken.error) {
-        const failure = this.#classify(taken.error);
-        taken.error.dispose();
-        return { ok: false, failure };
-      }
-      text = this.#takeOps(ctx.getString(taken.value));
-      taken.value.dispose();
+      const taken = this.#crossings.call(this.#takeFn);
+      if (taken === undefined || 'error' in taken) return { ok: false, failure: this.#failureOf(taken) };
+      text = this.#takeOps(taken.value);
       if (text === 'P') {
         return {
           ok: false,
@@ -558,9 +549,18 @@ export class Sandbox {
     return this.#outcome(text);
   }
 
+  /** The failure of a call into QuickJS that threw (or could not even allocate its argument). */
+  #failureOf(res: { error: QuickJSHandle } | undefined): Failure {
+    if (res === undefined) return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
+    const failure = this.#classify(res.error);
+    res.error.dispose();
+    return failure;
+  }
+
   #drainJobs(): void {
     for (;;) {
-      if (this.#failure) return;
+      // Asking is far cheaper than running an empty queue, and most calls queue nothing.
+      if (this.#failure || !this.#crossings.hasPendingJob()) return;
       const jobs = this.#runtime.executePendingJobs(-1);
       if (jobs.error) {
         // A job that threw (an unhandled rejection) fails only its own promise chain, as in any engine;
@@ -570,8 +570,7 @@ export class Sandbox {
         if (ABNORMAL.has(failure.code)) this.#failure ??= failure;
         continue;
       }
-      const ran = jobs.value;
-      if (ran === 0 || !this.#runtime.hasPendingJob()) return;
+      if (jobs.value === 0) return;
     }
   }
 
@@ -579,6 +578,7 @@ export class Sandbox {
   dispose(): void {
     try {
       for (const h of [this.#invokeFn, this.#takeFn]) if (h?.alive) h.dispose();
+      this.#crossings?.dispose();
       if (this.#context.alive) this.#context.dispose();
       if (this.#runtime.alive) this.#runtime.dispose();
     } catch {

@@ -95,6 +95,25 @@ describe('values crossing to the host must be JSON data', () => {
     });
   }
 
+  test('text crosses both ways intact: non-ASCII, astral characters, U+0000, escapes', () => {
+    const texts = [
+      'plain',
+      'héllo wörld',
+      '中文',
+      '😀 emoji',
+      'nul\u0000inside',
+      'quote " backslash \\ tab \t',
+      '',
+    ];
+    for (const text of texts) {
+      const host = new MemoryHost();
+      const value = { text, list: [text], [text]: 1 };
+      const result = host.execute(instance, invocation('roundTrip', [`k:${text}`, value]));
+      assert.deepEqual(result.ok && result.result, [`k:${text}`, value], JSON.stringify(text));
+      assert.deepEqual(host.committed.get(`k:${text}`), value, JSON.stringify(text));
+    }
+  });
+
   test('a getter that sends a value of its own while its object is checked disturbs neither check', () => {
     for (const where of Object.keys(SITES) as (keyof typeof SITES)[]) {
       const { host, result } = send(where, 'getterWrites');
