@@ -41,8 +41,11 @@ export interface BlockExecutorModules {
   readonly contracts: ContractResolver;
   readonly certificates: CertificateVerifier;
   readonly state: StateReader;
-  /** True when a transaction with this id was executed in an earlier block of the chain. */
-  isCommitted(txId: string): boolean;
+  /**
+   * True when a transaction with this id was executed in an earlier block of the chain; `expires`
+   * is the transaction's own expiry (see TransactionCheckerModules.isCommitted).
+   */
+  isCommitted(txId: string, expires: number): boolean;
   readonly keys: PublicKeyCache;
   readonly signatures: VerifiedSignatures;
 }
@@ -129,7 +132,7 @@ export function executeBlock(
     if (expiry) return refused(expiry);
     const signer = checkSigner(env, header.time, modules);
     if (!signer.ok) return refused(signer);
-    if (seen.has(txId) || modules.isCommitted(txId)) {
+    if (seen.has(txId) || modules.isCommitted(txId, payload.expires)) {
       return refused({
         code: 'BSN_TX_DUPLICATE',
         message: seen.has(txId)

@@ -34,6 +34,7 @@ import {
 import Database from 'better-sqlite3';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
+import { CommittedFilter } from './committed-filter.js';
 import { textId, VerifiedSignatures } from './envelope.js';
 import { BlockOverlay, type StateReader } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
@@ -145,6 +146,8 @@ export class Chain {
   readonly #signatures = new VerifiedSignatures();
   readonly #methods = new Map<string, readonly string[]>();
   readonly #stmt: ReturnType<Chain['prepare']>;
+  /** Committed txIds in memory for the replay check; loaded on first use. */
+  #committedIds: CommittedFilter | undefined;
   #head: ChainHead;
   #closed = false;
 
@@ -189,7 +192,7 @@ export class Chain {
       {
         chain: this.id,
         certificates: options.certificates,
-        isCommitted: (txId) => this.#isCommitted(txId),
+        isCommitted: (txId, expires) => this.#isCommitted(txId, expires),
         contractMethods: (name) => this.contractMethods(name),
         signatures: this.#signatures,
         keys: this.#keys,
@@ -252,11 +255,9 @@ export class Chain {
         'SELECT height, idx, receipt FROM ledger_txs WHERE tx_id = ? ORDER BY accepted DESC, height DESC LIMIT 1',
       ),
       committed: db.prepare('SELECT 1 FROM ledger_txs WHERE tx_id = ? AND accepted = 1 LIMIT 1').pluck(),
-      committedAmong: db
-        .prepare(
-          'SELECT DISTINCT lower(hex(tx_id)) FROM ledger_txs WHERE accepted = 1 AND tx_id IN (SELECT unhex(value) FROM json_each(?))',
-        )
-        .pluck(),
+      committedSince: db
+        .prepare('SELECT tx_id, expires FROM ledger_txs WHERE height >= ? AND accepted = 1 AND expires >= ?')
+        .raw(),
       insertBlock: db.prepare(
         'INSERT INTO ledger_blocks (height, hash, header, signature, txs) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -351,18 +352,47 @@ export class Chain {
     };
   }
 
-  /** Which of `txIds` are already committed (one query per block instead of one per transaction). */
-  #committedAmong(txIds: readonly string[]): Set<string> {
-    const found = new Set<string>();
-    for (let i = 0; i < txIds.length; i += 500) {
-      const rows = this.#stmt.committedAmong.all(JSON.stringify(txIds.slice(i, i + 500))) as string[];
-      for (const id of rows) found.add(id);
-    }
-    return found;
+  /**
+   * True when a transaction with this id is committed. `expires` is its expiry (part of the hashed
+   * payload, so shared by every transaction with this id): the in-memory filter answers "no"
+   * without a read for almost every new transaction; "maybe" is answered by the store.
+   */
+  #isCommitted(txId: string, expires: number): boolean {
+    if (!this.#filter().mightContain(txId, expires)) return false;
+    return this.#stmt.committed.get(Buffer.from(txId, 'hex')) !== undefined;
   }
 
-  #isCommitted(txId: string): boolean {
-    return this.#stmt.committed.get(Buffer.from(txId, 'hex')) !== undefined;
+  /**
+   * The committed-txId filter, built on first use from the blocks that can hold a transaction
+   * expiring at or after the head's time: the executor refuses an expiry later than block time +
+   * maxTtlMs + clockSkewMs, so older blocks hold only transactions that expired before the head
+   * (block times never decrease), which no check can accept anyway.
+   */
+  #filter(): CommittedFilter {
+    if (this.#committedIds) return this.#committedIds;
+    const { maxTtlMs, clockSkewMs } = this.limits;
+    const horizon = this.#head.time;
+    const filter = new CommittedFilter((maxTtlMs + clockSkewMs) / 8, horizon);
+    const from = this.#firstHeightAtOrAfter(horizon - maxTtlMs - clockSkewMs);
+    for (const [id, expires] of this.#stmt.committedSince.iterate(from, horizon) as Iterable<
+      [Buffer, number]
+    >) {
+      filter.add(id.toString('hex'), expires);
+    }
+    this.#committedIds = filter;
+    return filter;
+  }
+
+  /** The lowest committed height whose block time is at least `time` (head + 1 when none is). */
+  #firstHeightAtOrAfter(time: number): number {
+    let lo = 1;
+    let hi = this.#head.height + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((this.#stmt.commitAt.get(mid) as CommitRow).time >= time) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   /** The public methods of the contract deployed as `name` for the next block, or undefined. */
@@ -443,7 +473,6 @@ export class Chain {
       );
     }
     this.#checkOrderer(block);
-    const committed = this.#committedAmong(txIds);
     const execution = executeBlock(block, prepared, {
       chain: this.id,
       hash: this.hash,
@@ -452,7 +481,7 @@ export class Chain {
       contracts: this.#options.contracts,
       certificates: this.#options.certificates,
       state: this.state,
-      isCommitted: (txId) => committed.has(txId),
+      isCommitted: (txId, expires) => this.#isCommitted(txId, expires),
       keys: this.#keys,
       signatures: this.#signatures,
     });
@@ -534,6 +563,13 @@ export class Chain {
     });
     const stateRoot = commit.immediate();
     this.#head = { height: header.height, blockHash: hash, stateRoot, receiptsRoot, time: header.time };
+    const filter = this.#committedIds;
+    if (filter) {
+      execution.results.forEach((r, idx) => {
+        if (r.accepted) filter.add(execution.txIds[idx] as string, r.expires);
+      });
+      filter.advance(header.time);
+    }
     return { height: header.height, blockHash: hash, stateRoot, receiptsRoot, receipts };
   }
 

@@ -48,8 +48,12 @@ export interface TransactionCheckerModules {
   /** The chain id transactions must name. */
   readonly chain: string;
   readonly certificates: CertificateVerifier;
-  /** True when a transaction with this id is already committed on the chain. */
-  isCommitted(txId: string): boolean;
+  /**
+   * True when a transaction with this id is already committed on the chain. `expires` is the
+   * checked transaction's expiry, shared by every transaction with this id (it is part of the
+   * hashed payload), so an implementation may use it to answer without a store read.
+   */
+  isCommitted(txId: string, expires: number): boolean;
   /** The public method names of a deployed contract, or undefined when no such contract is deployed. */
   contractMethods(contract: string): readonly string[] | undefined;
   /** Shared with the executor so a checked signature is not verified twice on one node. */
@@ -122,7 +126,7 @@ export class TransactionChecker {
         where: 'pending',
       });
     }
-    if (this.#modules.isCommitted(env.txId)) {
+    if (this.#modules.isCommitted(env.txId, payload.expires)) {
       return refuse('BSN_TX_DUPLICATE', `transaction ${env.txId} is already on the chain`, {
         txId: env.txId,
         where: 'chain',

@@ -421,6 +421,44 @@ describe('Chain.commitBlock', () => {
     chain.close();
   });
 
+  it('refuses replays at the checker and inside blocks, from memory and from the store, after reopening too', () => {
+    const file = tempPath();
+    const limits = { maxTtlMs: 60_000, clockSkewMs: 1_000 };
+    let { chain } = open({ path: file, limits });
+    const tx = (key: string, expires: number) =>
+      makeTx(alice, { contract: 'kv', method: 'put', args: [key, 1], expires });
+    const long = tx('long', T0 + 50_000);
+    const short = tx('short', T0 + 3_000);
+    commitTxs(chain, [long, short], T0 + 1_000);
+    expectCode(() => chain.checker.check(long, T0 + 1_500), 'BSN_TX_DUPLICATE');
+    expectCode(() => chain.checker.check(short, T0 + 1_500), 'BSN_TX_DUPLICATE');
+    // block time moves past `short`'s expiry: the filter no longer covers it, the store answers
+    const fresh = tx('fresh', T0 + 40_000);
+    let { result } = commitTxs(chain, [long, fresh, fresh], T0 + 5_000);
+    assert.deepEqual(
+      result.receipts.map((r) => r.error?.code ?? r.status),
+      ['BSN_TX_DUPLICATE', 'ok', 'BSN_TX_DUPLICATE'],
+    );
+    expectCode(() => chain.checker.check(short, T0 + 2_000), 'BSN_TX_DUPLICATE');
+    // below the filter's horizon and not committed: the store says no, the transaction passes
+    const late = tx('late', T0 + 4_000);
+    assert.equal(chain.checker.check(late, T0 + 2_000).txId, transactionId(late.payload));
+    chain.close();
+
+    ({ chain } = open({ path: file, limits }));
+    // first the executor (it builds the filter from the store), then the checker
+    ({ result } = commitTxs(chain, [fresh, long, tx('after', T0 + 45_000)], T0 + 6_000));
+    assert.deepEqual(
+      result.receipts.map((r) => r.error?.code ?? r.status),
+      ['BSN_TX_DUPLICATE', 'BSN_TX_DUPLICATE', 'ok'],
+    );
+    chain.close();
+    ({ chain } = open({ path: file, limits }));
+    for (const t of [long, fresh]) expectCode(() => chain.checker.check(t, T0 + 6_000), 'BSN_TX_DUPLICATE');
+    assert.ok(chain.checker.check(tx('new', T0 + 30_000), T0 + 6_000));
+    chain.close();
+  });
+
   it('its checker refuses a txId committed on the chain and forgets pending txIds once committed', () => {
     const { chain } = open();
     const tx = makeTx(alice, { contract: 'kv', method: 'put', args: ['q', 1] });
