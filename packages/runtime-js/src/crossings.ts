@@ -65,6 +65,7 @@ export class Crossings {
   readonly #undefined: JSValueConstPointer;
   readonly #null: JSValueConstPointer;
   readonly #functions: HostFunction[] = [];
+  #view: Buffer | undefined;
   /** One JSValue* slot, the argument array of every call into QuickJS (they take at most one). */
   #argv = 0;
   /** The arguments of the host function running (saved and restored around each, should one ever nest). */
@@ -121,12 +122,8 @@ export class Crossings {
     const ffi = this.#ffi;
     let argValue: JSValuePointer | undefined;
     if (arg !== undefined) {
-      const size = em.lengthBytesUTF8(arg) + 1;
-      const chars = em._malloc(size) as OwnedHeapCharPointer;
-      if (chars === 0) return undefined;
-      em.stringToUTF8(arg, chars, size);
-      argValue = ffi.QTS_NewString(this.#ctx, chars);
-      em._free(chars);
+      argValue = this.#newString(arg);
+      if (argValue === undefined) return undefined;
       em.HEAP32[this.#argv >> 2] = argValue;
     }
     const result = ffi.QTS_Call(
@@ -169,9 +166,35 @@ export class Crossings {
     ) as unknown as QuickJSHandle;
   }
 
+  /** The WebAssembly memory as a Buffer (a view, remade when the memory grows and replaces its buffer). */
+  #memory(): Buffer {
+    const buffer = this.#em.HEAPU8.buffer;
+    if (this.#view?.buffer !== buffer) this.#view = Buffer.from(buffer);
+    return this.#view;
+  }
+
+  /**
+   * A QuickJS string of `text`, or undefined when its bytes cannot be allocated. Node's UTF-8
+   * encoder writes what emscripten's would: every string crossing here is well-formed (JSON and
+   * canonical text, which escape or refuse lone surrogates), the one case where they differ.
+   */
+  #newString(text: string): JSValuePointer | undefined {
+    const size = Buffer.byteLength(text, 'utf8');
+    const chars = this.#em._malloc(size + 1) as OwnedHeapCharPointer;
+    if (chars === 0) return undefined;
+    const memory = this.#memory();
+    memory.write(text, chars, size, 'utf8');
+    memory[chars + size] = 0;
+    const value = this.#ffi.QTS_NewString(this.#ctx, chars);
+    this.#em._free(chars);
+    return value;
+  }
+
+  /** A QuickJS value as a string; QuickJS writes it as UTF-8 (well-formed: see #newString). */
   #readString(value: JSValuePointer | JSValueConstPointer): string {
     const chars = this.#ffi.QTS_GetString(this.#ctx, value);
-    const text = this.#em.UTF8ToString(chars);
+    const memory = this.#memory();
+    const text = memory.toString('utf8', chars, memory.indexOf(0, chars));
     this.#ffi.QTS_FreeCString(this.#ctx, chars);
     return text;
   }
@@ -194,13 +217,9 @@ export class Crossings {
       const result = impl(this.#hostArgs);
       if (result === undefined) return 0 as JSValuePointer;
       if (result === null) return this.#ffi.QTS_DupValuePointer(this.#ctx, this.#null);
-      const size = this.#em.lengthBytesUTF8(result) + 1;
-      const chars = this.#em._malloc(size) as OwnedHeapCharPointer;
+      const value = this.#newString(result);
       // What QuickJS throws when its own allocation fails, so the call fails the same way.
-      if (chars === 0) throw Object.assign(new Error('out of memory'), { name: 'InternalError' });
-      this.#em.stringToUTF8(result, chars, size);
-      const value = this.#ffi.QTS_NewString(this.#ctx, chars);
-      this.#em._free(chars);
+      if (value === undefined) throw Object.assign(new Error('out of memory'), { name: 'InternalError' });
       return value;
     } catch (err) {
       // What the handle API does with a host function's exception: an Error with its name and message.
