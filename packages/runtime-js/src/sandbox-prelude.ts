@@ -90,38 +90,48 @@ export const SANDBOX_PRELUDE = `
   var noop = function () {};
   define(g, 'console', { value: freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop }), writable: false, configurable: false });
 
-  // Valid data (the usual case) is walked without the path strings and cycle set that only serve to
-  // name a problem, and without a closure or set per value checked: quick returns the running
-  // lower bound of the encoded size (UTF-16 units never outnumber UTF-8 bytes), or -1 as soon as
-  // v is not JSON data, the bound passes limit, or nesting goes deeper than this walk goes. It
-  // keeps no state outside its arguments, so a getter that checks a value of its own while being
-  // walked cannot disturb it.
+  // Valid data (the usual case) is walked without the path strings and cycle set that only serve
+  // to name a problem, and without a closure or set per value checked. quick walks a container at
+  // the given depth (its own 2 already counted in size) and returns the running lower bound of the
+  // encoded size (UTF-16 units never outnumber UTF-8 bytes), or -1 as soon as something in it is
+  // not JSON data, the bound passes limit, or nesting goes deeper than this walk goes. The bound:
+  // null and booleans 4, a number 1, a string its length + 2, a container 2, plus 1 per array
+  // element and key length + 4 per object member. Members that are not containers are measured in
+  // the loop, as a call each would cost more than the check. It keeps no state outside its
+  // arguments, so a getter that checks a value of its own while being walked cannot disturb it.
   function quick(v, depth, size, limit) {
-    if (v === null) size += 4;
-    else {
-      var t = typeof v;
-      if (t === 'string') size += v.length + 2;
-      else if (t === 'number') {
-        if (!isFiniteNumber(v)) return -1;
-        size += 1;
-      } else if (t === 'boolean') size += 4;
-      else if (t !== 'object' || depth > 64 || (size += 2) > limit) return -1;
-      else if (isArray(v)) {
-        for (var k = 0; k < v.length; k++) {
-          var x = v[k];
-          if (x === undefined || (size = quick(x, depth + 1, size + 1, limit)) < 0) return -1;
-        }
-      } else {
-        var proto = getProto(v);
-        if (proto !== objectProto && proto !== null) return -1;
-        var keys = ownKeys(v);
-        for (var n = 0; n < keys.length; n++) {
-          var item = v[keys[n]];
-          if (item !== undefined && (size = quick(item, depth + 1, size + keys[n].length + 4, limit)) < 0) return -1;
-        }
+    if (depth > 64) return -1;
+    var x, t;
+    if (isArray(v)) {
+      for (var k = 0; k < v.length; k++) {
+        x = v[k];
+        t = typeof x;
+        if (t === 'string') size += x.length + 3;
+        else if (t === 'number') {
+          if (!isFiniteNumber(x)) return -1;
+          size += 2;
+        } else if (x === null || t === 'boolean') size += 5;
+        else if (t !== 'object' || (size = quick(x, depth + 1, size + 3, limit)) < 0) return -1;
+        if (size > limit) return -1;
+      }
+    } else {
+      var proto = getProto(v);
+      if (proto !== objectProto && proto !== null) return -1;
+      var keys = ownKeys(v);
+      for (var n = 0; n < keys.length; n++) {
+        x = v[keys[n]];
+        t = typeof x;
+        if (t === 'string') size += keys[n].length + x.length + 6;
+        else if (t === 'number') {
+          if (!isFiniteNumber(x)) return -1;
+          size += keys[n].length + 5;
+        } else if (x === null || t === 'boolean') size += keys[n].length + 8;
+        else if (t === 'undefined') continue;
+        else if (t !== 'object' || (size = quick(x, depth + 1, size + keys[n].length + 6, limit)) < 0) return -1;
+        if (size > limit) return -1;
       }
     }
-    return size > limit ? -1 : size;
+    return size;
   }
 
   // Walks a value quick refused, naming the first problem (with its path) or the size limit passed.
@@ -172,7 +182,13 @@ export const SANDBOX_PRELUDE = `
   // its limit be refused before JSON.stringify would spend memory on it; the host measures exactly
   // afterwards. Anything quick refuses is walked again by check, which throws what it finds.
   function toJson(value, code, what, limit, tooLargeCode) {
-    if (quick(value, 0, 0, limit) < 0) check(value, code, what, limit, tooLargeCode);
+    var t = typeof value;
+    var fast =
+      t === 'string' ? value.length + 2 <= limit
+      : t === 'number' ? isFiniteNumber(value) && 1 <= limit
+      : value === null || t === 'boolean' ? 4 <= limit
+      : t === 'object' && 2 <= limit && quick(value, 0, 2, limit) >= 0;
+    if (!fast) check(value, code, what, limit, tooLargeCode);
     return JSONstringify(value);
   }
 

@@ -95,6 +95,34 @@ describe('values crossing to the host must be JSON data', () => {
     });
   }
 
+  test('the prelude refuses a value as soon as its size bound passes the limit, not before', async () => {
+    // The bound: null and booleans 4, a number 1, a string its length + 2, a container 2, plus 1 per
+    // array element and key length + 4 per object member (undefined members not counted).
+    const limit = 40;
+    const small = (await createJsRuntime({ maxValueBytes: limit })).instantiate(
+      await fixtureCode('json-values-contract.ts', 'json'),
+    );
+    const shapes: [bound: (n: number) => number, make: (n: number) => unknown][] = [
+      [(n) => n + 2, (n) => 'x'.repeat(n)],
+      [(n) => 2 + 5 + n + 2, (n) => ({ k: 'x'.repeat(n), u: undefined })],
+      [(n) => 2 + (1 + n + 2) + (1 + 1) + (1 + 4) + (1 + 4), (n) => ['x'.repeat(n), 7, null, true]],
+      [(n) => 2 + 5 + 2 + 1 + 2 + 6 + n + 2, (n) => ({ a: [{ bb: 'x'.repeat(n) }] })],
+    ];
+    for (const [bound, make] of shapes) {
+      let n = 0;
+      while (bound(n) < limit) n++;
+      const host = new MemoryHost();
+      const fits = host.execute(small, invocation('store', [make(n) as never]));
+      assert.equal(fits.ok, true, `${JSON.stringify(make(n))} bound ${bound(n)}: ${JSON.stringify(fits)}`);
+      const over = host.execute(small, invocation('store', [make(n + 1) as never]));
+      assert.deepEqual(over.ok ? over : { code: over.code, message: over.message }, {
+        code: 'BSN_CONTRACT_VALUE_TOO_LARGE',
+        message: `ctx.state.put: value is more than the limit of ${limit} bytes`,
+      });
+    }
+    small.dispose();
+  });
+
   test('text crosses both ways intact: non-ASCII, astral characters, U+0000, escapes', () => {
     const texts = [
       'plain',
