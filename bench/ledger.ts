@@ -9,12 +9,12 @@
  *       → blocks streamed from the orderer → Chain.commitBlock (asset-transfer in the QuickJS
  *       runtime, sparse Merkle state on SQLite, synchronous=FULL) — tx/s end to end, and
  *       latency from submit to commit (p50/p99)
- *   and, to separate the stages: the checker alone, the orderer alone, and the executor alone on
+ *   after an untimed warm-up run of the same pipeline on other transactions (--warmup), and, to separate the stages: the checker alone, the orderer alone, and the executor alone on
  *   the blocks (b) produced (signatures verified by the executor itself, or pre-verified).
  *
  * A baseline measured in the same run and ratios; never a pass/fail on timing.
  * Run: node scripts/run-ts.mjs bench/ledger.ts [--txs 20000] [--users 50] [--block 500]
- *      [--delay 20] [--window 2000] [--sync full|normal] [--runtime js|native] [--json] [--pipeline-only]
+ *      [--delay 20] [--window 2000] [--sync full|normal] [--runtime js|native] [--warmup 4000] [--json] [--pipeline-only]
  * Profile: node --cpu-prof --conditions=@bsn/source --import tsx bench/ledger.ts --pipeline-only
  */
 import type { KeyObject } from 'node:crypto';
@@ -65,6 +65,13 @@ interface LedgerBenchOptions {
   readonly runtime: 'js' | 'native';
   /** Skip the stage-alone runs (for profiling the pipeline with --cpu-prof). */
   readonly pipelineOnly: boolean;
+  /**
+   * Transactions of an untimed (b) run before the measured one, on its own chain and orderer with
+   * its own assets and nonces (0: none). It compiles what a running node has long compiled (V8's
+   * optimised code, the QuickJS WebAssembly module's optimising tier) without filling any cache
+   * with the measured transactions.
+   */
+  readonly warmup: number;
 }
 
 const defaultLedgerBenchOptions: LedgerBenchOptions = {
@@ -77,6 +84,7 @@ const defaultLedgerBenchOptions: LedgerBenchOptions = {
   json: false,
   runtime: 'js',
   pipelineOnly: false,
+  warmup: 4_000,
 };
 
 function parseOptions(argv: readonly string[]): LedgerBenchOptions {
@@ -105,13 +113,15 @@ function parseOptions(argv: readonly string[]): LedgerBenchOptions {
       continue;
     }
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < (name === 'delay' ? 0 : 1)) {
+    if (!Number.isSafeInteger(n) || n < (name === 'delay' || name === 'warmup' ? 0 : 1)) {
       throw new Error(`--${name} must be a positive integer, got ${value}`);
     }
     out[name] = n;
   }
   const o = out as unknown as LedgerBenchOptions;
   if (o.txs < 2 * o.users) throw new Error('--txs must be at least twice --users');
+  if (o.warmup !== 0 && o.warmup < 2 * o.users)
+    throw new Error('--warmup must be 0 or at least twice --users');
   return o;
 }
 
@@ -185,34 +195,42 @@ async function main(): Promise<void> {
 
   const privateKeys = users.map((u) => parsePrivateKey(u.keyPem));
   const publicKeys = users.map((u) => parsePublicKey(parseCertificate(u.certPem).publicKeyPem));
-  const assets = Math.floor(opts.txs / 2);
   const expires = Date.now() + 50 * 60_000; // the chain accepts at most one hour ahead
-  const txs: SignedTransaction[] = [];
-  const signerOf: number[] = [];
-  for (let i = 0; i < opts.txs; i++) {
-    const creating = i < assets;
-    const asset = creating ? i : i - assets;
-    const u = asset % opts.users;
-    const to = users[(u + 1) % opts.users] as User;
-    txs.push(
-      signTransaction(
-        {
-          chain: CHAIN,
-          contract: CONTRACT,
-          method: creating ? 'create' : 'transfer',
-          args: creating ? [`asset${asset}`, 100 + (asset % 900)] : [`asset${asset}`, `org1/${to.name}`],
-          nonce: `n${i}`,
-          expires,
-          signer: (users[u] as User).certPem,
-        },
-        privateKeys[u] as ReturnType<typeof parsePrivateKey>,
-      ),
-    );
-    signerOf.push(u);
-  }
+  /** `count` transactions: the first half creates assets `<prefix><i>`, the second half transfers each to the next user. */
+  const signWorkload = (prefix: string, count: number) => {
+    const assets = Math.floor(count / 2);
+    const signed: SignedTransaction[] = [];
+    const signers: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const creating = i < assets;
+      const asset = creating ? i : i - assets;
+      const u = asset % opts.users;
+      const to = users[(u + 1) % opts.users] as User;
+      signed.push(
+        signTransaction(
+          {
+            chain: CHAIN,
+            contract: CONTRACT,
+            method: creating ? 'create' : 'transfer',
+            args: creating
+              ? [`${prefix}${asset}`, 100 + (asset % 900)]
+              : [`${prefix}${asset}`, `org1/${to.name}`],
+            nonce: `${prefix}n${i}`,
+            expires,
+            signer: (users[u] as User).certPem,
+          },
+          privateKeys[u] as ReturnType<typeof parsePrivateKey>,
+        ),
+      );
+      signers.push(u);
+    }
+    return { signed, signers };
+  };
+  const { signed: txs, signers: signerOf } = signWorkload('asset', opts.txs);
+  const warmTxs = signWorkload('warm', opts.warmup).signed;
   const txIds = txs.map((tx) => transactionId(tx.payload));
   console.log(
-    `  set-up: CAs, ${opts.users} users, bundle, ${opts.txs} signed tx in ${fmt(performance.now() - t)} ms`,
+    `  set-up: CAs, ${opts.users} users, bundle, ${opts.txs} + ${opts.warmup} (warm-up) signed tx in ${fmt(performance.now() - t)} ms`,
   );
 
   const newTrust = () => new TrustStore({ roots: [root.certPem], intermediates: [orgCa.certPem] });
@@ -248,6 +266,10 @@ async function main(): Promise<void> {
   line('verifications per CPU-second', fmt(verifyPerCpuSec));
 
   // ---------------------------------------------------------------- (b) check → order → execute → commit
+  if (warmTxs.length > 0) {
+    const warmIds = warmTxs.map((tx) => transactionId(tx.payload));
+    await runPipeline(opts, warmTxs, warmIds, openChain, ordererKeys.privateKeyPem);
+  }
   const pipeline = await runPipeline(opts, txs, txIds, openChain, ordererKeys.privateKeyPem);
   const bPerSec = pipeline.txPerSec;
   const coresUsed = pipeline.cpuMs / pipeline.wallMs;
