@@ -322,6 +322,21 @@ describe('canonical encoding: properties', () => {
     );
   });
 
+  it('agrees with npm canonicalize on member names of any length and order, few members or many', () => {
+    // short names over a small alphabet collide on prefixes ("a" < "aa" < "ab"); astral and BMP
+    // characters above the surrogates test code-unit order; 0..40 members cross the sort switch-over
+    const name = fc.string({
+      unit: fc.constantFrom('a', 'b', 'B', '_', '0', '\uffff', '😀', 'é'),
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.integer(), { maxKeys: 40 }), (v) => {
+        assert.equal(canonicalString(v), canonicalize(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('encodes values nested deeper than its fast path the same way (and still finds a deep cycle)', () => {
     let deep: JsonValue = ['leaf', { b: 1, a: 2 }];
     for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { z: deep, y: i };
