@@ -203,7 +203,12 @@ function toFailure(err: unknown, what: string): Failure {
 export class TrustStore {
   readonly #roots = new Map<string, ParsedCertificate>();
   readonly #bySubject = new Map<string, ParsedCertificate[]>();
-  readonly #cache = new Map<string, StaticVerdict>();
+  /**
+   * Static verdicts by leaf PEM, then by purpose. Keyed by the PEM itself, not by a string made
+   * from it: a key built per call (purpose + PEM) was a 1-2 KB string to allocate and hash on
+   * every transaction checked.
+   */
+  readonly #cache = new Map<string, Partial<Record<ChainPurpose, StaticVerdict>>>();
   /** `child:issuer` fingerprint pairs of CA certificates whose signature verified: CAs are few, leaves many. */
   readonly #verifiedCaEdges = new Set<string>();
   readonly #addedIntermediates = new Set<string>();
@@ -306,16 +311,20 @@ export class TrustStore {
       return fail('BSN_INVALID_ARGUMENT', 'at must be a time in ms');
     if (typeof leafPem !== 'string')
       return fail('BSN_PKI_CERT_MALFORMED', 'certificate must be a PEM string');
-    const key = `${expect}\n${leafPem}`;
-    let verdict = this.#cache.get(key);
+    let verdicts = this.#cache.get(leafPem);
+    let verdict = verdicts?.[expect];
     if (!verdict) {
       verdict = this.#verifyStatic(leafPem, expect);
       if (this.#cacheSize > 0) {
-        if (this.#cache.size >= this.#cacheSize) {
-          const oldest = this.#cache.keys().next().value;
-          if (oldest !== undefined) this.#cache.delete(oldest);
+        if (!verdicts) {
+          if (this.#cache.size >= this.#cacheSize) {
+            const oldest = this.#cache.keys().next().value;
+            if (oldest !== undefined) this.#cache.delete(oldest);
+          }
+          verdicts = {};
+          this.#cache.set(leafPem, verdicts);
         }
-        this.#cache.set(key, verdict);
+        verdicts[expect] = verdict;
       }
     }
     if (!verdict.ok) return verdict;

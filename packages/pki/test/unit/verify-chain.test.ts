@@ -386,6 +386,10 @@ describe('TrustStore', () => {
     const store = new TrustStore({ roots, intermediates });
     assert.ok(store.verify(h.node.certPem, 'node', AT).ok);
     rejected(store.verify(h.node.certPem, 'user', AT), 'BSN_PKI_KEY_USAGE');
+    // one leaf, a verdict for each purpose; neither replaces the other
+    assert.equal(store.cachedLeaves, 1);
+    assert.ok(store.verify(h.node.certPem, 'node', AT).ok);
+    rejected(store.verify(h.node.certPem, 'user', AT), 'BSN_PKI_KEY_USAGE');
   });
 
   it('forgets the oldest verdicts beyond cacheSize', () => {
