@@ -179,7 +179,13 @@ export function transactionSigningBytes(payloadText: string): Uint8Array {
  * payload (signer included) and the signature, hence the outcome. Bounded, oldest out first.
  */
 export class VerifiedSignatures {
-  readonly #seen = new Set<string>();
+  /**
+   * txId → the signature that verified for it. Keyed by the txId alone (a string already hashed
+   * for other lookups) rather than by txId + signature, which made a ~200-character string to
+   * allocate and hash per call. A transaction signed twice (ECDSA signatures differ each time)
+   * keeps the last pair that verified: a miss only costs a verification again.
+   */
+  readonly #seen = new Map<string, string>();
   readonly #capacity: number;
 
   constructor(capacity = 200_000) {
@@ -187,15 +193,15 @@ export class VerifiedSignatures {
   }
 
   has(txId: string, signature: string): boolean {
-    return this.#seen.has(txId + signature);
+    return this.#seen.get(txId) === signature;
   }
 
   add(txId: string, signature: string): void {
-    if (this.#seen.size >= this.#capacity) {
-      const oldest = this.#seen.values().next().value;
+    if (this.#seen.size >= this.#capacity && !this.#seen.has(txId)) {
+      const oldest = this.#seen.keys().next().value;
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
-    this.#seen.add(txId + signature);
+    this.#seen.set(txId, signature);
   }
 }
 

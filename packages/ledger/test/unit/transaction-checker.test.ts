@@ -8,7 +8,7 @@ import {
   signTransaction,
   transactionId,
 } from '@bsn/core';
-import { TransactionChecker, transactionSigningBytes } from '@bsn/ledger';
+import { TransactionChecker, transactionSigningBytes, VerifiedSignatures } from '@bsn/ledger';
 import { makeSigner, makeTx, StubCertificates, T0 } from '../support/fixtures.js';
 
 const NOW = T0;
@@ -243,5 +243,35 @@ describe('TransactionChecker', () => {
     const bad = checker.inspect({ ...tx, payload: { ...tx.payload, chain: 'zz' } }, NOW);
     assert.equal(bad.ok, false);
     assert.equal(!bad.ok && bad.code, 'BSN_TX_WRONG_CHAIN');
+  });
+
+  it('a verified signature is remembered for its txId only with that very signature', () => {
+    const { alice, checker } = setup();
+    const tx = makeTx(alice, { contract: 'kv', method: 'put', args: ['k', 1] });
+    assert.ok(checker.inspect(tx, NOW).ok);
+    // the same payload signed again (ECDSA: another signature) verifies on its own
+    const again = signTransaction(tx.payload, alice.keys.privateKeyPem);
+    assert.notEqual(again.signature, tx.signature);
+    assert.ok(checker.inspect(again, NOW).ok);
+    // a signature that was never verified is not taken on trust because its txId was seen
+    const flipped = `${tx.signature.slice(0, -1)}${tx.signature.endsWith('0') ? '1' : '0'}`;
+    const bad = checker.inspect({ ...tx, signature: flipped }, NOW);
+    assert.equal(!bad.ok && bad.code, 'BSN_TX_SIGNATURE_INVALID');
+    assert.ok(checker.inspect(tx, NOW).ok);
+  });
+});
+
+describe('VerifiedSignatures', () => {
+  it('answers for (txId, signature) pairs added, forgetting the oldest txIds beyond its capacity', () => {
+    const seen = new VerifiedSignatures(2);
+    seen.add('t1', 's1');
+    seen.add('t2', 's2');
+    assert.ok(seen.has('t1', 's1'));
+    assert.equal(seen.has('t1', 's2'), false);
+    seen.add('t2', 's2b'); // the same txId again: no eviction
+    assert.ok(seen.has('t1', 's1') && seen.has('t2', 's2b'));
+    seen.add('t3', 's3');
+    assert.equal(seen.has('t1', 's1'), false);
+    assert.ok(seen.has('t2', 's2b') && seen.has('t3', 's3'));
   });
 });
