@@ -1,6 +1,7 @@
 /**
  * The `js` contract runtime: TypeScript/JavaScript contracts bundled into one ES module and run in
- * QuickJS compiled to WebAssembly, one sandbox per (block, contract).
+ * QuickJS compiled to WebAssembly, one sandbox per (block, contract), each block's sandbox starting
+ * from the state loading left it in.
  */
 import { BsnError, canonicalString } from '@bsn/core';
 import type {
@@ -15,6 +16,51 @@ import { type JsRuntimeOptions, resolveJsRuntimeOptions } from './options.js';
 import { QuickJSEngine } from './quickjs-engine.js';
 import { isAbnormalFailure, Sandbox } from './sandbox.js';
 
+/** How many loaded sandboxes a runtime keeps for later blocks (each holds up to ~16 MiB of memory and a copy of what it used). */
+const MAX_IDLE_SANDBOXES = 4;
+
+/**
+ * Loaded sandboxes not in use, by contract code. Loading (a new WebAssembly instance, QuickJS,
+ * the prelude, the contract module) costs milliseconds; a sandbox returned here is reset to the
+ * state loading left it in (see {@link Sandbox.reset}), byte for byte, so the next block it serves
+ * sees exactly what a newly loaded one would and nothing carries over from the blocks before.
+ */
+class SandboxPool {
+  readonly #engine: QuickJSEngine;
+  readonly #opts: JsRuntimeOptions;
+  /** Least recently returned first. */
+  readonly #idle = new Map<string, Sandbox>();
+
+  constructor(engine: QuickJSEngine, opts: JsRuntimeOptions) {
+    this.#engine = engine;
+    this.#opts = opts;
+  }
+
+  /** A sandbox with `code` loaded, ready for calls; throws BSN_CONTRACT_LOAD_FAILED if it cannot load. */
+  take(code: string): Sandbox {
+    const idle = this.#idle.get(code);
+    if (idle === undefined) return new Sandbox(this.#engine, code, this.#opts);
+    this.#idle.delete(code);
+    return idle;
+  }
+
+  /** Takes back a sandbox of `code` that is no longer used: kept if it can be reset, disposed otherwise. */
+  give(code: string, sandbox: Sandbox): void {
+    if (this.#idle.has(code) || !sandbox.reset()) {
+      sandbox.dispose();
+      return;
+    }
+    this.#idle.set(code, sandbox);
+    if (this.#idle.size > MAX_IDLE_SANDBOXES) {
+      for (const [oldest, old] of this.#idle) {
+        this.#idle.delete(oldest);
+        old.dispose();
+        break;
+      }
+    }
+  }
+}
+
 /**
  * An instance of a js contract for one block. It keeps one sandbox for all the block's calls and
  * replaces it after an abnormal failure (out of gas, memory or stack), which every node does at
@@ -22,17 +68,17 @@ import { isAbnormalFailure, Sandbox } from './sandbox.js';
  */
 class JsContractInstance implements ContractInstance {
   readonly methods: readonly string[];
-  readonly #engine: QuickJSEngine;
+  readonly #pool: SandboxPool;
   readonly #code: ContractCode;
   readonly #opts: JsRuntimeOptions;
   #sandbox: Sandbox | undefined;
   #disposed = false;
 
-  constructor(engine: QuickJSEngine, code: ContractCode, opts: JsRuntimeOptions) {
-    this.#engine = engine;
+  constructor(pool: SandboxPool, code: ContractCode, opts: JsRuntimeOptions) {
+    this.#pool = pool;
     this.#code = code;
     this.#opts = opts;
-    this.#sandbox = new Sandbox(engine, code.code, opts);
+    this.#sandbox = pool.take(code.code);
     this.methods = this.#sandbox.methods;
   }
 
@@ -72,7 +118,7 @@ class JsContractInstance implements ContractInstance {
     let sandbox = this.#sandbox;
     if (!sandbox) {
       try {
-        sandbox = new Sandbox(this.#engine, this.#code.code, this.#opts);
+        sandbox = this.#pool.take(this.#code.code);
       } catch (err) {
         if (!(err instanceof BsnError)) throw err;
         return { ok: false, code: err.code, message: err.message, gasUsed: Math.min(base, call.gasLimit) };
@@ -80,7 +126,7 @@ class JsContractInstance implements ContractInstance {
       this.#sandbox = sandbox;
     }
     const result = sandbox.call(call, host, argsJson);
-    if (isAbnormalFailure(result)) {
+    if (isAbnormalFailure(result) && !sandbox.reset()) {
       sandbox.dispose();
       this.#sandbox = undefined;
     }
@@ -88,8 +134,9 @@ class JsContractInstance implements ContractInstance {
   }
 
   dispose(): void {
+    if (this.#disposed) return;
     this.#disposed = true;
-    this.#sandbox?.dispose();
+    if (this.#sandbox) this.#pool.give(this.#code.code, this.#sandbox);
     this.#sandbox = undefined;
   }
 }
@@ -99,29 +146,27 @@ export class JsRuntime implements ContractRuntime {
   readonly name = 'js';
   /** The limits and gas prices in force (frozen). */
   readonly options: JsRuntimeOptions;
-  readonly #engine: QuickJSEngine;
+  readonly #pool: SandboxPool;
 
   /** Prefer {@link createJsRuntime}; this takes an already loaded engine. */
   constructor(options: JsRuntimeOptions, modules: { engine: QuickJSEngine }) {
     this.options = resolveJsRuntimeOptions(options);
-    this.#engine = modules.engine;
+    this.#pool = new SandboxPool(modules.engine, this.options);
   }
 
   /** Loads `code` in a throw-away sandbox and returns its public methods; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
   validate(code: ContractCode): readonly string[] {
     this.#checkRuntime(code);
-    const sandbox = new Sandbox(this.#engine, code.code, this.options);
-    try {
-      return sandbox.methods;
-    } finally {
-      sandbox.dispose();
-    }
+    const sandbox = this.#pool.take(code.code);
+    const methods = sandbox.methods;
+    this.#pool.give(code.code, sandbox);
+    return methods;
   }
 
-  /** A new instance for one block's calls of this contract (evaluates the module once). */
+  /** A new instance for one block's calls of this contract (a sandbox as loading left it). */
   instantiate(code: ContractCode): ContractInstance {
     this.#checkRuntime(code);
-    return new JsContractInstance(this.#engine, code, this.options);
+    return new JsContractInstance(this.#pool, code, this.options);
   }
 
   #checkRuntime(code: ContractCode): void {

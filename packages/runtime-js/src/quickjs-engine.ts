@@ -45,6 +45,12 @@ export interface QuickJSInstance {
   readonly quickjs: QuickJSWASMModule;
   readonly module: EitherModule;
   readonly ffi: EitherFFI;
+  /**
+   * Address of the word holding the instance's heap break (emscripten's `sbrk`), or undefined when
+   * it could not be found. Everything the instance ever wrote lies below the highest break it
+   * reached, and this build's allocator never lowers the break (see {@link findBreakAddress}).
+   */
+  readonly breakAddress: number | undefined;
 }
 
 type EmscriptenFactory = (moduleArg: Record<string, unknown>) => unknown;
@@ -55,6 +61,7 @@ export class QuickJSEngine {
   readonly #factory: EmscriptenFactory;
   readonly #ffi: FfiClass;
   readonly #wasm: WasmModule;
+  #breakAddress: number | undefined;
 
   private constructor(factory: EmscriptenFactory, ffi: FfiClass, wasm: WasmModule) {
     this.#factory = factory;
@@ -74,7 +81,9 @@ export class QuickJSEngine {
       readFile(join(dir, 'emscripten-module.wasm')),
     ]);
     const wasm = await wasmApi.compile(bytes);
-    return new QuickJSEngine(glue.default, ffi.QuickJSFFI, wasm);
+    const engine = new QuickJSEngine(glue.default, ffi.QuickJSFFI, wasm);
+    engine.#breakAddress = findBreakAddress(bytes, engine.instantiate(0).module);
+    return engine;
   }
 
   /**
@@ -103,6 +112,97 @@ export class QuickJSEngine {
     moduleArg.type = 'sync';
     const module = moduleArg as unknown as EitherModule;
     const ffi = new this.#ffi(module);
-    return { quickjs: new QuickJSWASMModule(module, ffi), module, ffi };
+    return { quickjs: new QuickJSWASMModule(module, ffi), module, ffi, breakAddress: this.#breakAddress };
   }
+}
+
+/** Reads a LEB128 number (unsigned, or a non-negative i32.const) at `at`; returns it and the position after it. */
+function leb(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  let byte: number;
+  do {
+    byte = bytes[at++] as number;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+  } while (byte & 0x80);
+  return [value, at];
+}
+
+/**
+ * The module's initial linear memory below its heap base (its data segments), and that heap base:
+ * in this build (stack first) the initial value of the module's only global, the stack pointer.
+ * Undefined when the module is not laid out so.
+ */
+function initialData(bytes: Uint8Array): { data: Uint8Array; heapBase: number } | undefined {
+  let heapBase: number | undefined;
+  const segments: { offset: number; start: number; end: number }[] = [];
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at++] as number;
+    let size: number;
+    [size, at] = leb(bytes, at);
+    const end = at + size;
+    if (id === 6) {
+      // One global: i32, mutable, initialised by i32.const <heap base>.
+      const [count, p] = leb(bytes, at);
+      if (count !== 1 || bytes[p] !== 0x7f || bytes[p + 1] !== 1 || bytes[p + 2] !== 0x41) return undefined;
+      heapBase = leb(bytes, p + 3)[0];
+    } else if (id === 11) {
+      let [count, p] = leb(bytes, at);
+      for (; count > 0; count--) {
+        // Active segments of memory 0 at an i32.const offset, as emscripten emits them.
+        if (bytes[p] !== 0 || bytes[p + 1] !== 0x41) return undefined;
+        let offset: number;
+        [offset, p] = leb(bytes, p + 2);
+        if (bytes[p++] !== 0x0b) return undefined;
+        let length: number;
+        [length, p] = leb(bytes, p);
+        segments.push({ offset, start: p, end: p + length });
+        p += length;
+      }
+    }
+    at = end;
+  }
+  // A heap base of 2^31 or more would have been a negative i32.const.
+  if (heapBase === undefined || heapBase >= 2 ** 31) return undefined;
+  const data = new Uint8Array(heapBase);
+  for (const { offset, start, end } of segments) {
+    if (offset + (end - start) > heapBase) return undefined;
+    data.set(bytes.subarray(start, end), offset);
+  }
+  return { data, heapBase };
+}
+
+/**
+ * Finds the word where emscripten's `sbrk` keeps the heap break: a static of the data section,
+ * initialised to the heap base. Every such word is a candidate; the break is the one that moves
+ * past a large allocation made in `probe` (a fresh instance) and stays there when it is freed
+ * (the allocator never gives memory back), which is what makes the highest break bound
+ * everything an instance ever wrote. Undefined unless exactly one candidate behaves so: sandboxes
+ * are then never reused.
+ */
+function findBreakAddress(bytes: Uint8Array, probe: EitherModule): number | undefined {
+  const initial = initialData(bytes);
+  if (!initial) return undefined;
+  const { data, heapBase } = initial;
+  const words = new DataView(data.buffer);
+  const candidates: number[] = [];
+  for (let address = 0; address + 4 <= data.length; address += 4) {
+    if (words.getUint32(address, true) === heapBase) candidates.push(address);
+  }
+  const word = (address: number) => new DataView(probe.HEAPU8.buffer).getUint32(address, true);
+  const size = 1024 * 1024;
+  const before = candidates.map(word);
+  const block = probe._malloc(size);
+  if (block === 0) return undefined;
+  const after = candidates.map(word);
+  probe._free(block);
+  const found = candidates.filter(
+    (address, i) =>
+      (after[i] as number) > (before[i] as number) &&
+      (after[i] as number) >= block + size &&
+      word(address) === after[i],
+  );
+  return found.length === 1 ? found[0] : undefined;
 }

@@ -24,6 +24,7 @@ import { BsnError, canonicalString, type JsonValue } from '@bsn/core';
 import type { HostApi, Invocation, InvocationResult } from '@bsn/ledger';
 import {
   DefaultIntrinsics,
+  type EitherModule,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSRuntime,
@@ -70,6 +71,14 @@ export class Sandbox {
   readonly methods: readonly string[];
   readonly #opts: JsRuntimeOptions;
   readonly #module: QuickJSWASMModule;
+  readonly #em: EitherModule;
+  readonly #breakAddress: number | undefined;
+  /** The linear memory below the heap break right after loading (see {@link Sandbox.reset}). */
+  #image: Buffer | undefined;
+  /** The memory's size right after loading. */
+  #loadedBytes = 0;
+  /** Set when an exception unwound through the WebAssembly code: its stack pointer may be off. */
+  #tainted = false;
   readonly #crossings: Crossings;
   readonly #runtime: QuickJSRuntime;
   readonly #context: QuickJSContext;
@@ -93,6 +102,8 @@ export class Sandbox {
     this.#opts = opts;
     const instance = engine.instantiate(opts.memoryLimitBytes + SANDBOX_BASE_MEMORY_BYTES);
     this.#module = instance.quickjs;
+    this.#em = instance.module;
+    this.#breakAddress = instance.breakAddress;
     this.#runtime = this.#module.newRuntime();
     this.#runtime.setMemoryLimit(opts.memoryLimitBytes);
     this.#runtime.setMaxStackSize(opts.maxStackBytes);
@@ -109,6 +120,7 @@ export class Sandbox {
       this.#invokeFn = this.#global('__bsnInvoke');
       this.#takeFn = this.#global('__bsnTake');
       this.methods = this.#load(code);
+      this.#snapshot();
     } catch (err) {
       this.dispose();
       if (err instanceof BsnError) throw err;
@@ -116,6 +128,41 @@ export class Sandbox {
         cause: err,
       });
     }
+  }
+
+  /** Keeps a copy of the memory as loading left it, everything the instance has written being below the break. */
+  #snapshot(): void {
+    if (this.#breakAddress === undefined) return;
+    const memory = this.#em.HEAPU8;
+    const brk = new DataView(memory.buffer).getUint32(this.#breakAddress, true);
+    if (brk > memory.length) return;
+    this.#image = Buffer.from(memory.subarray(0, brk));
+    this.#loadedBytes = memory.length;
+  }
+
+  /**
+   * Returns the sandbox to exactly the state loading left it in, so it can serve another block as a
+   * new sandbox would: the memory below the break is copied back from the snapshot and what the
+   * heap took since is zeroed again (the allocator never lowers the break, so nothing was written
+   * above it), which takes back the contract's globals, the prelude's callers, the interrupt counter
+   * and the allocator's state alike. The WebAssembly instance's only other state, its stack
+   * pointer, is back where it was whenever no exception unwound through it. Returns false, leaving
+   * the sandbox as it is, when that cannot be guaranteed or the memory grew (a reused sandbox
+   * should not hold more than a new one would): the caller then disposes it.
+   */
+  reset(): boolean {
+    const image = this.#image;
+    if (image === undefined || this.#tainted || this.#breakAddress === undefined) return false;
+    const memory = this.#em.HEAPU8;
+    if (memory.length !== this.#loadedBytes) return false;
+    const brk = new DataView(memory.buffer).getUint32(this.#breakAddress, true);
+    if (brk < image.length || brk > memory.length) return false;
+    memory.set(image);
+    memory.fill(0, image.length, brk);
+    this.#callerSlots.clear();
+    this.#slotCallers = [];
+    this.#nextSlot = 0;
+    return true;
   }
 
   #global(name: string): QuickJSHandle {
@@ -457,6 +504,8 @@ export class Sandbox {
         outcome = this.#run(call, argsJson);
       }
     } catch (err) {
+      // It unwound through QuickJS: the instance is not reused (see reset).
+      this.#tainted = true;
       if (err instanceof RangeError) {
         // The host's own stack ran out inside QuickJS before QuickJS's limit was reached.
         this.#failure ??= {
@@ -469,7 +518,10 @@ export class Sandbox {
     } finally {
       this.#host = undefined;
     }
-    if (this.#crash !== undefined) throw this.#crash;
+    if (this.#crash !== undefined) {
+      this.#tainted = true;
+      throw this.#crash;
+    }
     const gasUsed = Math.min(this.#gasSoFar(), this.#gasLimit);
     if (this.#gasSoFar() > this.#gasLimit && !this.#failure) {
       this.#failure = {
@@ -576,6 +628,8 @@ export class Sandbox {
 
   /** Frees the QuickJS runtime; the WebAssembly instance goes with it when it is garbage collected. */
   dispose(): void {
+    this.#tainted = true;
+    this.#image = undefined;
     try {
       for (const h of [this.#invokeFn, this.#takeFn]) if (h?.alive) h.dispose();
       this.#crossings?.dispose();

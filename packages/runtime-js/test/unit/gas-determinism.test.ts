@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import type { ContractCode, InvocationResult } from '@bsn/ledger';
+import type { Caller, ContractCode, InvocationResult } from '@bsn/ledger';
 import { createJsRuntime, type JsRuntime } from '@bsn/runtime-js';
-import { fixtureCode, invocation } from '../fixtures.js';
+import { fixtureCode, invocation, sampleCaller } from '../fixtures.js';
 import { MemoryHost } from '../memory-host.js';
 
 let asset: ContractCode;
@@ -96,6 +96,56 @@ describe('gas is deterministic', () => {
     const again = host.execute(instance, invocation('spin', [200_000]));
     instance.dispose();
     assert.deepEqual(again, fresh);
+  });
+
+  test('a block on a sandbox reused from earlier blocks gives exactly what a newly loaded sandbox gives', async () => {
+    // Alternating callers (the prelude keeps them), module state, writes, promise jobs, and abnormal
+    // failures mid-block (out of gas, stack overflow, out of memory), run with a small budget.
+    const callers = ['alice', 'bob', 'carol'].map((id) => ({ ...sampleCaller, id }));
+    const runOn = (runtime: JsRuntime, code: ContractCode, calls: [string, unknown[]][]) => {
+      const instance = runtime.instantiate(code);
+      const host = new MemoryHost();
+      try {
+        return calls.map(([method, args], i) =>
+          host.execute(
+            instance,
+            invocation(method, args as never, { gasLimit: 3_000_000, caller: callers[i % 3] as Caller }),
+          ),
+        );
+      } finally {
+        instance.dispose();
+      }
+    };
+    const assetBlock: [string, unknown[]][] = [
+      ['counter', []],
+      ['create', ['a1', 1]],
+      ['whoami', []],
+      ['spin', [30_000]],
+      ['asyncRead', ['a1']],
+      ['counter', []],
+      ['spin', [1e12]],
+      ['counter', []],
+      ['whoami', []],
+    ];
+    const hostileBlock: [string, unknown[]][] = [
+      ['ok', []],
+      ['infiniteLoop', []],
+      ['recursionCaught', []],
+      ['unboundedRecursion', []],
+      ['ok', []],
+      ['manyHostCalls', []],
+      ['keepAllocating', []],
+      ['ok', []],
+    ];
+    for (const [code, block] of [
+      [asset, assetBlock],
+      [hostile, hostileBlock],
+    ] as const) {
+      const fresh = runOn(await createJsRuntime(), code, [...block]);
+      const reused = await createJsRuntime();
+      for (let i = 0; i < 3; i++)
+        assert.deepEqual(runOn(reused, code, [...block]), fresh, `${code.name} block ${i}`);
+    }
   });
 
   test('gas per tick scales the metered part', async () => {
