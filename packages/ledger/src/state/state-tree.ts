@@ -21,9 +21,13 @@ import {
   type ChildRef,
   decodeNode,
   encodeNode,
+  type HashString,
+  hashBytes,
+  hashString,
   type InternalNode,
   internalNode,
   type LeafNode,
+  leafHash,
   nibble,
   nodePath,
   rangeHash,
@@ -93,7 +97,7 @@ function childPath(pathKey: Uint8Array, depth: number, slot: number): Uint8Array
 
 function sameRef(a: ChildRef | undefined, b: ChildRef | undefined): boolean {
   if (a === b) return true;
-  return a !== undefined && b !== undefined && a.version === b.version && bytesEqual(a.hash, b.hash);
+  return a !== undefined && b !== undefined && a.version === b.version && a.hash === b.hash;
 }
 
 /** A versioned Jellyfish-style sparse Merkle tree whose hashes are those of `@bsn/core`'s sparse-merkle. */
@@ -139,7 +143,7 @@ export class VersionedStateTree {
     }
     const sub = this.#update(this.#rootRef(root), 0, sorted, 0, sorted.length, version);
     const placed = this.#place(sub, sorted[0]!.keyHash, 0, version);
-    return placed ? { hash: placed.hash, version: placed.version } : EMPTY_TREE_ROOT;
+    return placed ? { hash: hashBytes(placed.hash), version: placed.version } : EMPTY_TREE_ROOT;
   }
 
   /** The value hash stored for `keyHash` in the tree at `root`, or null when absent. */
@@ -153,13 +157,15 @@ export class VersionedStateTree {
     const { leaf, siblings } = this.#walk(root, keyHash, true);
     return {
       leaf: leaf ? { keyHash: toHex(leaf.keyHash), valueHash: toHex(leaf.valueHash) } : null,
-      siblings: siblings.map(toHex),
+      siblings: siblings.map((h) => Buffer.from(h, 'latin1').toString('hex')),
     };
   }
 
   #rootRef(root: TreeRoot): ChildRef | undefined {
     // Whether the root is a leaf only matters to a parent's hashing, and the root has none.
-    return root.version === null ? undefined : { version: root.version, hash: root.hash, leaf: false };
+    return root.version === null
+      ? undefined
+      : { version: root.version, hash: hashString(root.hash), leaf: false };
   }
 
   /** The new content of the subtree `ref` at `depth` (on the path of ups[lo..hi)) after ups[lo..hi). */
@@ -272,7 +278,7 @@ export class VersionedStateTree {
     if (sub.kind === 'stored') return sub.ref;
     const path = slot === undefined ? nodePath(pathKey, depth) : childPath(pathKey, depth - 1, slot);
     this.#write(version, path, sub.leaf);
-    return { version, hash: treeNodeHash(sub.leaf, this.#alg), leaf: true };
+    return { version, hash: leafHash(sub.leaf.keyHash, sub.leaf.valueHash, this.#alg), leaf: true };
   }
 
   #write(version: number, path: Uint8Array, node: TreeNode): void {
@@ -286,8 +292,8 @@ export class VersionedStateTree {
     root: TreeRoot,
     keyHash: Uint8Array,
     withSiblings: boolean,
-  ): { leaf: LeafNode | null; siblings: Uint8Array[] } {
-    const siblings: Uint8Array[] = [];
+  ): { leaf: LeafNode | null; siblings: HashString[] } {
+    const siblings: HashString[] = [];
     const ref = this.#rootRef(root);
     if (!ref) return { leaf: null, siblings };
     let node = this.#load(ref, nodePath(keyHash, 0));
@@ -349,10 +355,10 @@ export class VersionedStateTree {
 function reusableMemo(
   original: InternalNode,
   children: ReadonlyArray<ChildRef | undefined>,
-): Array<Uint8Array | undefined> {
+): Array<HashString | undefined> {
   let changed = 0;
   for (let i = 0; i < 16; i++) if (!sameRef(children[i], original.children[i])) changed |= 1 << i;
-  const memo: Array<Uint8Array | undefined> = new Array(16);
+  const memo: Array<HashString | undefined> = new Array(16);
   for (let idx = 1; idx < 16; idx++) if ((rangeMask(idx) & changed) === 0) memo[idx] = original.memo[idx];
   return memo;
 }
