@@ -14,7 +14,7 @@
  *
  * A baseline measured in the same run and ratios; never a pass/fail on timing.
  * Run: node scripts/run-ts.mjs bench/ledger.ts [--txs 20000] [--users 50] [--block 500]
- *      [--delay 20] [--window 2000] [--sync full|normal] [--runtime js|native] [--warmup 4000] [--json] [--pipeline-only]
+ *      [--delay 20] [--window 2000] [--sync full|normal] [--runtime js|native] [--warmup 10000] [--json] [--pipeline-only]
  * Profile: node --cpu-prof --conditions=@bsn/source --import tsx bench/ledger.ts --pipeline-only
  */
 import type { KeyObject } from 'node:crypto';
@@ -84,7 +84,7 @@ const defaultLedgerBenchOptions: LedgerBenchOptions = {
   json: false,
   runtime: 'js',
   pipelineOnly: false,
-  warmup: 4_000,
+  warmup: 10_000,
 };
 
 function parseOptions(argv: readonly string[]): LedgerBenchOptions {
