@@ -115,6 +115,15 @@ function invalid(message: string, details: Record<string, unknown>): never {
   throw new BsnError('BSN_INVALID_ARGUMENT', message, { details });
 }
 
+/**
+ * H(utf8(text)) as bytes. Taken from the one-shot crypto.hash as a latin1 ('binary') string and
+ * copied into a pooled Buffer: about half the cost of asking for a Buffer, which is a fresh
+ * ArrayBuffer per digest.
+ */
+function digestBytes(alg: HashAlgorithm, text: string): Buffer {
+  return Buffer.from(oneShotHash(alg, text, 'binary'), 'latin1');
+}
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -196,9 +205,10 @@ export class WorldState {
     const stmt = this.#stmt;
     this.#tree = new VersionedStateTree(
       {
-        getNode: (version, path) => stmt.getNode.get(version, asBuffer(path)) as Buffer | undefined,
+        // better-sqlite3 binds any Uint8Array (view) as a BLOB: no Buffer wrappers needed.
+        getNode: (version, path) => stmt.getNode.get(version, path) as Buffer | undefined,
         putNode: (version, path, bytes) => {
-          stmt.putNode.run(version, asBuffer(path), asBuffer(bytes));
+          stmt.putNode.run(version, path, bytes);
         },
       },
       { hash: opts.hash, nodeCacheSize: opts.nodeCacheSize },
@@ -304,8 +314,10 @@ export class WorldState {
       if (typeof w.txId !== 'string')
         invalid('a state write needs a txId', { contract: w.contract, key: w.key });
       const text = w.value === null ? null : (w.canonical ?? canonicalString(w.value));
-      const keyHash = fromHex(stateKeyHash(w.contract, w.key, this.#alg));
       const id = w.contract + '\0' + w.key;
+      // H(utf8(contract) ‖ 0x00 ‖ utf8(key)), as stateKeyHash in core: both are well-formed and
+      // NUL-free (checked above), so the UTF-8 of `id` is exactly those bytes.
+      const keyHash = digestBytes(this.#alg, id);
       byKey.delete(id); // keep the map in last-write order (not needed for the root, tidy for the rows)
       byKey.set(id, {
         contract: w.contract,
@@ -313,7 +325,7 @@ export class WorldState {
         text,
         txId: w.txId,
         // H(canonical bytes), as stateValueHash in core; the text is already canonical JSON.
-        update: { keyHash, valueHash: text === null ? null : oneShotHash(this.#alg, text, 'buffer') },
+        update: { keyHash, valueHash: text === null ? null : digestBytes(this.#alg, text) },
       });
     }
     return this.#applyTx(height, [...byKey.values()]);
