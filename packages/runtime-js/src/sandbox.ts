@@ -61,6 +61,13 @@ class StickyFailure extends Error {}
 /** How many callers a sandbox keeps (deep-frozen, a few hundred bytes each) so they are sent once. */
 const CALLER_SLOTS = 256;
 
+/** How a failure names a state value (by its key) or an event's data (by the event's name). */
+function describe(kind: 'value' | 'event', name: string): string {
+  return kind === 'value'
+    ? `the value of "${name.slice(0, 64)}"`
+    : `the data of event "${name.slice(0, 64)}"`;
+}
+
 function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
@@ -92,6 +99,14 @@ export class Sandbox {
   #crash: unknown;
   #host: HostApi | undefined;
   #readOnly = false;
+  /** The write queue being applied and the position in it. */
+  #ops = '';
+  #at = 0;
+  /** The canonical encoding of the value #parseValue last parsed. */
+  #canonical = '';
+  /** The JSON text of the call's last state value put and its canonical encoding (often also its result). */
+  #putJson: string | undefined;
+  #putCanonical = '';
   /** The slot of each caller (as JSON) the prelude holds, and the caller in each slot. */
   readonly #callerSlots = new Map<string, number>();
   #slotCallers: string[] = [];
@@ -257,30 +272,45 @@ export class Sandbox {
     return this.#host;
   }
 
-  /** Parses a value the prelude sent and measures its canonical encoding, as the ledger will store it. */
+  /** A key or name, which arrive JSON-encoded (see the prelude): C strings would end at a U+0000. */
+  #text(json: string): string {
+    const decoded: unknown = JSON.parse(json);
+    if (typeof decoded !== 'string')
+      this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
+    return decoded;
+  }
+
+  /**
+   * Parses a value the prelude sent and measures its canonical encoding, as the ledger will store
+   * it; returns the value and leaves the encoding in #canonical. `kind` and `name` (the key or the
+   * event's name) only serve to word a failure.
+   */
   #parseValue(
     json: string,
     limit: number,
     code: RuntimeJsErrorCode,
-    what: string,
-  ): { value: JsonValue; canonical: string } {
+    kind: 'value' | 'event',
+    name: string,
+  ): JsonValue {
     let canonical: string;
     let value: JsonValue;
     try {
       value = JSON.parse(json) as JsonValue;
       canonical = canonicalString(value);
     } catch {
-      return this.#fail('BSN_CONTRACT_INVALID_VALUE', `${what} is not JSON data`);
+      return this.#fail('BSN_CONTRACT_INVALID_VALUE', `${describe(kind, name)} is not JSON data`);
     }
     const size = byteLength(canonical);
-    if (size > limit) this.#fail(code, `${what} is ${size} bytes, more than the limit of ${limit}`);
-    return { value, canonical };
+    if (size > limit)
+      this.#fail(code, `${describe(kind, name)} is ${size} bytes, more than the limit of ${limit}`);
+    this.#canonical = canonical;
+    return value;
   }
 
   /** Runs host work for the contract, turning any failure into the call's sticky failure. */
-  #guard<T>(work: () => T): T {
+  #guard<A, T>(work: (arg: A) => T, arg: A): T {
     try {
-      return work();
+      return work(arg);
     } catch (err) {
       if (err instanceof StickyFailure) throw err;
       if (err instanceof BsnError) {
@@ -298,15 +328,9 @@ export class Sandbox {
   #installHost(): void {
     const ctx = this.#context;
     const host = ctx.newObject();
-    // Keys and names arrive JSON-encoded (see the prelude): C strings would end at a U+0000.
-    const text = (json: string): string => {
-      const decoded: unknown = JSON.parse(json);
-      if (typeof decoded !== 'string')
-        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
-      return decoded;
-    };
+    const text = (json: string): string => this.#text(json);
     const fn = (name: string, impl: (args: HostArgs) => string | null | undefined) => {
-      const f = this.#crossings.newFunction(name, (args) => this.#guard(() => impl(args)));
+      const f = this.#crossings.newFunction(name, (args) => this.#guard(impl, args));
       ctx.setProp(host, name, f);
       f.dispose();
     };
@@ -372,56 +396,60 @@ export class Sandbox {
    * its own: the same gas, the same checks, the same sticky failure at the first that fails.
    */
   #applyOps(ops: string): void {
-    let at = 0;
-    const field = (): string => {
-      const colon = ops.indexOf(':', at + 1);
-      const length = Number(ops.slice(at, colon));
-      if (colon < 0 || !Number.isSafeInteger(length) || length < 0 || colon + 1 + length > ops.length) {
-        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
-      }
-      at = colon + 1 + length;
-      return ops.slice(colon + 1, at);
-    };
-    const text = (json: string): string => {
-      const decoded: unknown = JSON.parse(json);
-      if (typeof decoded !== 'string')
-        this.#fail('BSN_CONTRACT_INVALID_VALUE', 'a key or name must be a string');
-      return decoded;
-    };
-    while (at < ops.length) {
-      const kind = ops[at++];
+    this.#ops = ops;
+    this.#at = 0;
+    while (this.#at < ops.length) {
+      const kind = ops[this.#at++];
       if (kind === 'p') {
-        const key = text(field());
-        const json = field();
+        const key = this.#text(this.#field());
+        const json = this.#field();
         this.#charge(byteLength(key) + byteLength(json));
         const host = this.#requireHost(true, 'ctx.state.put');
-        const { value, canonical } = this.#parseValue(
+        const value = this.#parseValue(
           json,
           this.#opts.maxValueBytes,
           'BSN_CONTRACT_VALUE_TOO_LARGE',
-          `the value of "${key.slice(0, 64)}"`,
+          'value',
+          key,
         );
+        const canonical = this.#canonical;
+        this.#putJson = json;
+        this.#putCanonical = canonical;
         host.put(key, value, canonical);
       } else if (kind === 'd') {
-        const key = text(field());
+        const key = this.#text(this.#field());
         this.#charge(byteLength(key));
         this.#requireHost(true, 'ctx.state.del').del(key);
       } else if (kind === 'e') {
-        const name = text(field());
-        const json = field();
+        const name = this.#text(this.#field());
+        const json = this.#field();
         this.#charge(byteLength(name) + byteLength(json));
         const host = this.#requireHost(true, 'ctx.emit');
-        const { value, canonical } = this.#parseValue(
+        const value = this.#parseValue(
           json,
           this.#opts.maxEventBytes,
           'BSN_CONTRACT_EVENT_TOO_LARGE',
-          `the data of event "${name.slice(0, 64)}"`,
+          'event',
+          name,
         );
-        host.emit(name, value, canonical);
+        host.emit(name, value, this.#canonical);
       } else {
         this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
       }
     }
+  }
+
+  /** The next "<length>:<json>" field of the write queue being applied. */
+  #field(): string {
+    const ops = this.#ops;
+    const at = this.#at;
+    const colon = ops.indexOf(':', at + 1);
+    const length = Number(ops.slice(at, colon));
+    if (colon < 0 || !Number.isSafeInteger(length) || length < 0 || colon + 1 + length > ops.length) {
+      this.#fail('BSN_CONTRACT_INVALID_VALUE', 'malformed write queue');
+    }
+    this.#at = colon + 1 + length;
+    return ops.slice(colon + 1, this.#at);
   }
 
   /** Maps an exception that escaped to the host to a failure. */
@@ -469,7 +497,8 @@ export class Sandbox {
       };
     }
     const result = JSON.parse(json) as JsonValue;
-    const canonical = canonicalString(result);
+    // A method often returns what it just stored: the same text has the same encoding.
+    const canonical = json === this.#putJson ? this.#putCanonical : canonicalString(result);
     const size = byteLength(canonical);
     if (size > limit) {
       return {
@@ -493,6 +522,7 @@ export class Sandbox {
     this.#crash = undefined;
     this.#host = host;
     this.#readOnly = call.readOnly;
+    this.#putJson = undefined;
     let outcome: Outcome | undefined;
     try {
       if (this.#gasSoFar() > this.#gasLimit) {
@@ -546,7 +576,7 @@ export class Sandbox {
     const end = colon + 1 + Number(text.slice(1, colon));
     if (!this.#failure) {
       try {
-        this.#guard(() => this.#applyOps(text.slice(colon + 1, end)));
+        this.#guard((ops) => this.#applyOps(ops), text.slice(colon + 1, end));
       } catch (err) {
         if (!(err instanceof StickyFailure)) throw err;
       }
