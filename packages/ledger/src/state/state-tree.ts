@@ -33,7 +33,6 @@ import {
   rangeHash,
   rangeMask,
   type TreeNode,
-  treeNodeHash,
 } from './tree-node.js';
 
 /** Where tree nodes live: raw bytes by (version, encoded nibble path). */
@@ -75,13 +74,15 @@ export const defaultVersionedStateTreeOptions: VersionedStateTreeOptions = {
 
 /**
  * What an update yields for a subtree, before its parent places it in a slot: nothing, a leaf that
- * must be written where it is placed (new, changed, or moved by a split or a collapse), or a node
- * already stored at that very place (unchanged, or just written).
+ * must be written where it is placed (new, changed, or moved by a split or a collapse), or the
+ * reference of a node already stored at that very place (unchanged, or just written). Unwrapped,
+ * so that a node's unchanged children are their own slots (no object per child per update).
  */
-type Sub =
-  | null
-  | { readonly kind: 'leaf'; readonly leaf: LeafNode }
-  | { readonly kind: 'stored'; readonly ref: ChildRef };
+type Sub = null | LeafNode | ChildRef;
+
+function isLeafSub(sub: LeafNode | ChildRef): sub is LeafNode {
+  return (sub as LeafNode).kind === 'leaf';
+}
 
 function compareKeys(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
@@ -185,11 +186,12 @@ export class VersionedStateTree {
       const only = entries.length === 1 ? entries[0]! : undefined;
       // Deletes of absent keys and rewrites of the same value leave the leaf where it is.
       if (only && bytesEqual(only.keyHash, node.keyHash) && bytesEqual(only.valueHash, node.valueHash)) {
-        return { kind: 'stored', ref };
+        return ref;
       }
       return this.#build(entries, depth, version);
     }
-    const slots: Sub[] = node.children.map((c) => (c ? { kind: 'stored', ref: c } : null));
+    const slots = new Array<Sub>(16);
+    for (let i = 0; i < 16; i++) slots[i] = node.children[i] ?? null;
     for (let i = lo; i < hi; ) {
       const n = nibble(ups[i]!.keyHash, depth);
       let j = i + 1;
@@ -197,7 +199,7 @@ export class VersionedStateTree {
       slots[n] = this.#update(node.children[n], depth + 1, ups, i, j, version);
       i = j;
     }
-    return this.#assemble(slots, pathKey, depth, version, { ref, node });
+    return this.#assemble(slots, pathKey, depth, version, ref, node);
   }
 
   /** The leaves after ups[lo..hi) are applied to `existing` (a leaf or nothing), in key order. */
@@ -224,7 +226,7 @@ export class VersionedStateTree {
   /** A fresh subtree at `depth` holding `entries` (sorted, sharing the depth's path). */
   #build(entries: readonly LeafNode[], depth: number, version: number): Sub {
     if (entries.length === 0) return null;
-    if (entries.length === 1) return { kind: 'leaf', leaf: entries[0]! };
+    if (entries.length === 1) return entries[0]!;
     const slots: Sub[] = new Array(16).fill(null);
     for (let i = 0; i < entries.length; ) {
       const n = nibble(entries[i]!.keyHash, depth);
@@ -233,52 +235,58 @@ export class VersionedStateTree {
       slots[n] = this.#build(entries.slice(i, j), depth + 1, version);
       i = j;
     }
-    return this.#assemble(slots, entries[0]!.keyHash, depth, version, undefined);
+    return this.#assemble(slots, entries[0]!.keyHash, depth, version, undefined, undefined);
   }
 
   /**
    * The subtree at `depth` whose slots are `slots`: nothing, a single leaf floated up (the binary
    * tree collapses one-leaf subtrees, so a node never holds just one leaf), or an internal node —
-   * the `original` one when no slot changed, else a new one written at `version`.
+   * the `original` one (stored at `originalRef`) when no slot changed, else a new one written at
+   * `version`.
    */
   #assemble(
     slots: readonly Sub[],
     pathKey: Uint8Array,
     depth: number,
     version: number,
-    original: { ref: ChildRef; node: InternalNode } | undefined,
+    originalRef: ChildRef | undefined,
+    original: InternalNode | undefined,
   ): Sub {
     let count = 0;
     let last = -1;
-    slots.forEach((s, i) => {
-      if (s) {
+    for (let i = 0; i < 16; i++) {
+      if (slots[i] !== null) {
         count++;
         last = i;
       }
-    });
+    }
     if (count === 0) return null;
-    const single = slots[last]!;
-    if (count === 1 && single.kind === 'leaf') return single;
-    if (count === 1 && single.kind === 'stored' && single.ref.leaf) {
-      return { kind: 'leaf', leaf: this.#load(single.ref, childPath(pathKey, depth, last)) as LeafNode };
+    if (count === 1) {
+      const single = slots[last]!;
+      if (isLeafSub(single)) return single;
+      if (single.leaf) return this.#load(single, childPath(pathKey, depth, last)) as LeafNode;
     }
-    const children = slots.map((s, i) => this.#place(s, pathKey, depth + 1, version, i));
-    if (original && children.every((c, i) => sameRef(c, original.node.children[i]))) {
-      return { kind: 'stored', ref: original.ref };
+    const children = new Array<ChildRef | undefined>(16);
+    let changed = 0;
+    for (let i = 0; i < 16; i++) {
+      const child = this.#place(slots[i]!, pathKey, depth + 1, version, i);
+      children[i] = child;
+      if (original && !sameRef(child, original.children[i])) changed |= 1 << i;
     }
-    const node = internalNode(children, original ? reusableMemo(original.node, children) : undefined);
-    const hash = treeNodeHash(node, this.#alg);
+    if (original && changed === 0) return originalRef!;
+    const node = internalNode(children, original ? reusableMemo(original, changed) : undefined);
+    const hash = rangeHash(node, 1, this.#alg);
     this.#write(version, nodePath(pathKey, depth), node);
-    return { kind: 'stored', ref: { version, hash, leaf: false } };
+    return { version, hash, leaf: false };
   }
 
   /** Puts `sub` at `depth` along `pathKey` (in slot `slot` of its parent when given), writing a leaf if needed. */
   #place(sub: Sub, pathKey: Uint8Array, depth: number, version: number, slot?: number): ChildRef | undefined {
     if (sub === null) return undefined;
-    if (sub.kind === 'stored') return sub.ref;
+    if (!isLeafSub(sub)) return sub;
     const path = slot === undefined ? nodePath(pathKey, depth) : childPath(pathKey, depth - 1, slot);
-    this.#write(version, path, sub.leaf);
-    return { version, hash: leafHash(sub.leaf.keyHash, sub.leaf.valueHash, this.#alg), leaf: true };
+    this.#write(version, path, sub);
+    return { version, hash: leafHash(sub.keyHash, sub.valueHash, this.#alg), leaf: true };
   }
 
   #write(version: number, path: Uint8Array, node: TreeNode): void {
@@ -351,13 +359,8 @@ export class VersionedStateTree {
   }
 }
 
-/** The memo entries of `original` still valid for a node with `children`: those covering no changed slot. */
-function reusableMemo(
-  original: InternalNode,
-  children: ReadonlyArray<ChildRef | undefined>,
-): Array<HashString | undefined> {
-  let changed = 0;
-  for (let i = 0; i < 16; i++) if (!sameRef(children[i], original.children[i])) changed |= 1 << i;
+/** The memo entries of `original` still valid after the slots in mask `changed` changed: those covering none of them. */
+function reusableMemo(original: InternalNode, changed: number): Array<HashString | undefined> {
   const memo: Array<HashString | undefined> = new Array(16);
   for (let idx = 1; idx < 16; idx++) if ((rangeMask(idx) & changed) === 0) memo[idx] = original.memo[idx];
   return memo;
