@@ -61,6 +61,35 @@ class StickyFailure extends Error {}
 /** How many callers a sandbox keeps (deep-frozen, a few hundred bytes each) so they are sent once. */
 const CALLER_SLOTS = 256;
 
+/** A run of linear memory in a sandbox's snapshot: its bytes, or undefined when they are all zero. */
+interface ImageRun {
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: Buffer | undefined;
+}
+
+/** Granularity of the snapshot's zero runs, and of the zero checks of a reset. */
+const PAGE = 4096;
+const CHUNK = 64 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
+
+/** True when memory[start, end) (at most a chunk) holds only zeros. */
+function isZero(memory: Uint8Array, start: number, end: number): boolean {
+  return Buffer.compare(memory.subarray(start, end), ZEROS.subarray(0, end - start)) === 0;
+}
+
+/**
+ * Zeroes memory[start, end), writing only the chunks that are not zero already: most of a zero run
+ * is C stack no call ever reached, and reading it is cheaper than writing it (and, for pages never
+ * touched, leaves them unmapped).
+ */
+function clear(memory: Uint8Array, start: number, end: number): void {
+  for (let at = start; at < end; at += CHUNK) {
+    const stop = Math.min(at + CHUNK, end);
+    if (!isZero(memory, at, stop)) memory.fill(0, at, stop);
+  }
+}
+
 /** How a failure names a state value (by its key) or an event's data (by the event's name). */
 function describe(kind: 'value' | 'event', name: string): string {
   return kind === 'value'
@@ -80,8 +109,9 @@ export class Sandbox {
   readonly #module: QuickJSWASMModule;
   readonly #em: EitherModule;
   readonly #breakAddress: number | undefined;
-  /** The linear memory below the heap break right after loading (see {@link Sandbox.reset}). */
-  #image: Buffer | undefined;
+  /** The linear memory below the heap break right after loading (see {@link Sandbox.reset}), and that break. */
+  #image: ImageRun[] | undefined;
+  #imageEnd = 0;
   /** The memory's size right after loading. */
   #loadedBytes = 0;
   /** Set when an exception unwound through the WebAssembly code: its stack pointer may be off. */
@@ -145,13 +175,27 @@ export class Sandbox {
     }
   }
 
-  /** Keeps a copy of the memory as loading left it, everything the instance has written being below the break. */
+  /**
+   * Keeps a copy of the memory as loading left it, everything the instance has written being below
+   * the break: as runs of 4 KiB pages, those holding only zeros (most of the 5 MiB C stack) kept as
+   * their extent alone, which a reset checks and zeroes only where a call wrote.
+   */
   #snapshot(): void {
     if (this.#breakAddress === undefined) return;
     const memory = this.#em.HEAPU8;
     const brk = new DataView(memory.buffer).getUint32(this.#breakAddress, true);
     if (brk > memory.length) return;
-    this.#image = Buffer.from(memory.subarray(0, brk));
+    const image: ImageRun[] = [];
+    for (let start = 0; start < brk; ) {
+      const zero = isZero(memory, start, Math.min(start + PAGE, brk));
+      let end = Math.min(start + PAGE, brk);
+      while (end < brk && isZero(memory, end, Math.min(end + PAGE, brk)) === zero)
+        end = Math.min(end + PAGE, brk);
+      image.push({ start, end, bytes: zero ? undefined : Buffer.from(memory.subarray(start, end)) });
+      start = end;
+    }
+    this.#image = image;
+    this.#imageEnd = brk;
     this.#loadedBytes = memory.length;
   }
 
@@ -171,9 +215,12 @@ export class Sandbox {
     const memory = this.#em.HEAPU8;
     if (memory.length !== this.#loadedBytes) return false;
     const brk = new DataView(memory.buffer).getUint32(this.#breakAddress, true);
-    if (brk < image.length || brk > memory.length) return false;
-    memory.set(image);
-    memory.fill(0, image.length, brk);
+    if (brk < this.#imageEnd || brk > memory.length) return false;
+    for (const run of image) {
+      if (run.bytes !== undefined) memory.set(run.bytes, run.start);
+      else clear(memory, run.start, run.end);
+    }
+    memory.fill(0, this.#imageEnd, brk);
     this.#callerSlots.clear();
     this.#slotCallers = [];
     this.#nextSlot = 0;
