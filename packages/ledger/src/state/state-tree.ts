@@ -180,7 +180,8 @@ export class VersionedStateTree {
   ): Sub {
     const pathKey = ups[lo]!.keyHash;
     if (!ref) return this.#build(this.#puts(ups, lo, hi, null), depth, version);
-    const node = this.#load(ref, nodePath(pathKey, depth));
+    const path = nodePath(pathKey, depth);
+    const node = this.#load(ref, path);
     if (node.kind === 'leaf') {
       const entries = this.#puts(ups, lo, hi, node);
       const only = entries.length === 1 ? entries[0]! : undefined;
@@ -199,7 +200,10 @@ export class VersionedStateTree {
       slots[n] = this.#update(node.children[n], depth + 1, ups, i, j, version);
       i = j;
     }
-    return this.#assemble(slots, pathKey, depth, version, ref, node);
+    const sub = this.#assemble(slots, pathKey, depth, version, ref, node);
+    // A replaced node is only read again for proofs at past heights: leave its cache room to live nodes.
+    if (sub !== ref) this.#forget(cacheKey(ref.version, path));
+    return sub;
   }
 
   /** The leaves after ups[lo..hi) are applied to `existing` (a leaf or nothing), in key order. */
@@ -344,6 +348,11 @@ export class VersionedStateTree {
     const node = decodeNode(bytes);
     if (node.kind === 'internal') this.#remember(key, node);
     return node;
+  }
+
+  #forget(key: string): void {
+    this.#young.delete(key);
+    this.#old.delete(key);
   }
 
   #remember(key: string, node: TreeNode): void {
