@@ -1,14 +1,15 @@
 /**
  * Throughput of the js contract runtime: a trivial method through a reused instance (the calls of
- * one block) against a fresh instance per call, a state write, and how long the default gas limit
- * lasts in a tight loop. Run: node scripts/run-ts.mjs bench/runtime-js.ts
+ * one block), a state write, a new instance per call (a pooled sandbox reset to its post-load
+ * state, as for each block) and a newly loaded sandbox per call, and how long the default gas
+ * limit lasts in a tight loop. Run: node scripts/run-ts.mjs bench/runtime-js.ts
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonValue } from '@bsn/core';
 import type { HostApi, Invocation, StateEntry } from '@bsn/ledger';
-import { bundleContract, createJsRuntime } from '@bsn/runtime-js';
+import { bundleContract, createJsRuntime, JsRuntime, QuickJSEngine } from '@bsn/runtime-js';
 
 const SOURCE = `
 export default {
@@ -67,8 +68,15 @@ try {
   rate('state write, reused instance', 3, () => {
     reused.invoke(call('put', [`k${i++ % 1000}`, { n: i }]), host);
   });
-  rate('trivial call, fresh instance per call', 3, () => {
+  rate('trivial call, new instance per call (reset)', 3, () => {
     const instance = runtime.instantiate(contract);
+    instance.invoke(call('ping'), host);
+    instance.dispose();
+  });
+  const engine = await QuickJSEngine.load();
+  rate('trivial call, newly loaded sandbox per call', 3, () => {
+    // A runtime of its own each time: nothing pooled, so the sandbox is loaded from scratch.
+    const instance = new JsRuntime(runtime.options, { engine }).instantiate(contract);
     instance.invoke(call('ping'), host);
     instance.dispose();
   });
