@@ -296,6 +296,7 @@ async function main(): Promise<void> {
     `${fmt(coresUsed, 2)}; ${fmt((100 * pipeline.systemMs) / pipeline.cpuMs)} % of it`,
   );
   line('transactions per CPU-second', fmt(bPerCpuSec));
+  line('window on CLOCK_MONOTONIC (perf report --time)', pipeline.monotonic.join(','));
   line(
     'main thread: check / submit / commitBlock / rest (ms)',
     `${fmt(pipeline.checkMs)} / ${fmt(pipeline.submitMs)} / ${fmt(pipeline.commitMs)} / ${fmt(pipeline.wallMs - pipeline.checkMs - pipeline.submitMs - pipeline.commitMs)}`,
@@ -368,6 +369,8 @@ interface PipelineResult {
   readonly checkMs: number;
   readonly submitMs: number;
   readonly commitMs: number;
+  /** The run's start and end on CLOCK_MONOTONIC, in seconds: `perf report --time start,end` (perf record -k CLOCK_MONOTONIC). */
+  readonly monotonic: readonly [string, string];
   readonly blocks: Block[];
 }
 
@@ -406,6 +409,7 @@ async function runPipeline(
   let wake: (() => void) | undefined;
   let failure: unknown;
 
+  const mono0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const consumer = (async () => {
@@ -460,6 +464,7 @@ async function runPipeline(
   await consumer;
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const mono1 = process.hrtime.bigint();
   await orderer.close();
   chain.close();
   latencies.sort((a, b) => a - b);
@@ -480,8 +485,16 @@ async function runPipeline(
     checkMs,
     submitMs,
     commitMs,
+    monotonic: [seconds(mono0), seconds(mono1)],
     blocks,
   };
+}
+
+/** Nanoseconds as seconds with microsecond digits, as perf prints times. */
+function seconds(ns: bigint): string {
+  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n)
+    .padStart(9, '0')
+    .slice(0, 6)}`;
 }
 
 /** The gateway's pre-ordering checks alone, on a fresh chain (cold signature and certificate caches). */
