@@ -116,7 +116,10 @@ export class QuickJSEngine {
   }
 }
 
-/** Reads a LEB128 number (unsigned, or a non-negative i32.const) at `at`; returns it and the position after it. */
+/**
+ * Reads an unsigned LEB128 number at `at`; returns it and the position after it. Also reads the
+ * i32.const addresses here (signed LEB128, equal for non-negative values, which addresses are).
+ */
 function leb(bytes: Uint8Array, at: number): [number, number] {
   let value = 0;
   let scale = 1;
@@ -131,8 +134,9 @@ function leb(bytes: Uint8Array, at: number): [number, number] {
 
 /**
  * The module's initial linear memory below its heap base (its data segments), and that heap base:
- * in this build (stack first) the initial value of the module's only global, the stack pointer.
- * Undefined when the module is not laid out so.
+ * emscripten lays out static data, then the stack (growing down), then the heap, so the heap base
+ * is the initial value of the module's only global, the stack pointer. Undefined when the module
+ * is not built so.
  */
 function initialData(bytes: Uint8Array): { data: Uint8Array; heapBase: number } | undefined {
   let heapBase: number | undefined;
@@ -164,7 +168,6 @@ function initialData(bytes: Uint8Array): { data: Uint8Array; heapBase: number } 
     }
     at = end;
   }
-  // A heap base of 2^31 or more would have been a negative i32.const.
   if (heapBase === undefined || heapBase >= 2 ** 31) return undefined;
   const data = new Uint8Array(heapBase);
   for (const { offset, start, end } of segments) {
