@@ -27,6 +27,7 @@ import {
   type InternalNode,
   internalNode,
   type LeafNode,
+  leafFromData,
   leafHash,
   nibble,
   nodePath,
@@ -177,33 +178,47 @@ export class VersionedStateTree {
     lo: number,
     hi: number,
     version: number,
+    knownLeaf?: string,
   ): Sub {
     const pathKey = ups[lo]!.keyHash;
     if (!ref) return this.#build(this.#puts(ups, lo, hi, null), depth, version);
+    if (knownLeaf !== undefined)
+      return this.#updateLeaf(ref, leafFromData(knownLeaf), depth, ups, lo, hi, version);
     const path = nodePath(pathKey, depth);
     const node = this.#load(ref, path);
-    if (node.kind === 'leaf') {
-      const entries = this.#puts(ups, lo, hi, node);
-      const only = entries.length === 1 ? entries[0]! : undefined;
-      // Deletes of absent keys and rewrites of the same value leave the leaf where it is.
-      if (only && bytesEqual(only.keyHash, node.keyHash) && bytesEqual(only.valueHash, node.valueHash)) {
-        return ref;
-      }
-      return this.#build(entries, depth, version);
-    }
+    if (node.kind === 'leaf') return this.#updateLeaf(ref, node, depth, ups, lo, hi, version);
     const slots = new Array<Sub>(16);
     for (let i = 0; i < 16; i++) slots[i] = node.children[i] ?? null;
     for (let i = lo; i < hi; ) {
       const n = nibble(ups[i]!.keyHash, depth);
       let j = i + 1;
       while (j < hi && nibble(ups[j]!.keyHash, depth) === n) j++;
-      slots[n] = this.#update(node.children[n], depth + 1, ups, i, j, version);
+      slots[n] = this.#update(node.children[n], depth + 1, ups, i, j, version, node.leafData[n]);
       i = j;
     }
     const sub = this.#assemble(slots, pathKey, depth, version, ref, node);
     // A replaced node is only read again for proofs at past heights: leave its cache room to live nodes.
     if (sub !== ref) this.#forget(cacheKey(ref.version, path));
     return sub;
+  }
+
+  /** As {@link #update} for a subtree that is the leaf `node`, stored at `ref`. */
+  #updateLeaf(
+    ref: ChildRef,
+    node: LeafNode,
+    depth: number,
+    ups: readonly TreeUpdate[],
+    lo: number,
+    hi: number,
+    version: number,
+  ): Sub {
+    const entries = this.#puts(ups, lo, hi, node);
+    const only = entries.length === 1 ? entries[0]! : undefined;
+    // Deletes of absent keys and rewrites of the same value leave the leaf where it is.
+    if (only && bytesEqual(only.keyHash, node.keyHash) && bytesEqual(only.valueHash, node.valueHash)) {
+      return ref;
+    }
+    return this.#build(entries, depth, version);
   }
 
   /** The leaves after ups[lo..hi) are applied to `existing` (a leaf or nothing), in key order. */
@@ -268,36 +283,58 @@ export class VersionedStateTree {
     if (count === 1) {
       const single = slots[last]!;
       if (isLeafSub(single)) return single;
-      if (single.leaf) return this.#load(single, childPath(pathKey, depth, last)) as LeafNode;
+      if (single.leaf) {
+        // A stored leaf in a slot is the original node's own child there.
+        const known = original?.leafData[last];
+        if (known !== undefined) return leafFromData(known);
+        return this.#load(single, childPath(pathKey, depth, last)) as LeafNode;
+      }
     }
     const children = new Array<ChildRef | undefined>(16);
+    const leaves = new Array<string | undefined>(16);
     let changed = 0;
     for (let i = 0; i < 16; i++) {
-      const child = this.#place(slots[i]!, pathKey, depth + 1, version, i);
+      const child = this.#place(slots[i]!, pathKey, depth + 1, version, i, leaves);
       children[i] = child;
       if (original && !sameRef(child, original.children[i])) changed |= 1 << i;
+      else if (original) leaves[i] = original.leafData[i];
     }
     if (original && changed === 0) return originalRef!;
-    const node = internalNode(children, original ? reusableMemo(original, changed) : undefined);
+    const node = internalNode(children, original ? reusableMemo(original, changed) : undefined, leaves);
     const hash = rangeHash(node, 1, this.#alg);
     this.#write(version, nodePath(pathKey, depth), node);
     return { version, hash, leaf: false };
   }
 
-  /** Puts `sub` at `depth` along `pathKey` (in slot `slot` of its parent when given), writing a leaf if needed. */
-  #place(sub: Sub, pathKey: Uint8Array, depth: number, version: number, slot?: number): ChildRef | undefined {
+  /**
+   * Puts `sub` at `depth` along `pathKey` (in slot `slot` of its parent when given), writing a leaf
+   * if needed (and keeping it in the parent's `leaves`, its {@link InternalNode#leafData}).
+   */
+  #place(
+    sub: Sub,
+    pathKey: Uint8Array,
+    depth: number,
+    version: number,
+    slot?: number,
+    leaves?: Array<string | undefined>,
+  ): ChildRef | undefined {
     if (sub === null) return undefined;
     if (!isLeafSub(sub)) return sub;
     const path = slot === undefined ? nodePath(pathKey, depth) : childPath(pathKey, depth - 1, slot);
-    this.#write(version, path, sub);
+    const bytes = this.#write(version, path, sub);
+    // A leaf's bytes are 0x00 ‖ key hash ‖ value hash: its leafData after the tag.
+    if (leaves !== undefined && slot !== undefined) leaves[slot] = bytes.toString('latin1', 1);
     return { version, hash: leafHash(sub.keyHash, sub.valueHash, this.#alg), leaf: true };
   }
 
-  #write(version: number, path: Uint8Array, node: TreeNode): void {
-    this.#store.putNode(version, path, encodeNode(node));
-    // Internal nodes just written are the next block's starting point; leaves are read again only
-    // when their key changes, so caching them would only push internal nodes out.
+  #write(version: number, path: Uint8Array, node: TreeNode): Buffer {
+    const bytes = encodeNode(node);
+    this.#store.putNode(version, path, bytes);
+    // Internal nodes just written are the next block's starting point. Leaves are kept (as
+    // leafData) only by their parent written with them: in the cache on their own they would
+    // push internal nodes out.
     if (node.kind === 'internal') this.#remember(cacheKey(version, path), node);
+    return bytes;
   }
 
   #walk(
@@ -323,8 +360,12 @@ export class VersionedStateTree {
         if (inRange === 0) return { leaf: null, siblings };
         if ((inRange & (inRange - 1)) === 0 && (node.leaves & inRange) !== 0) {
           const slot = 31 - Math.clz32(inRange);
+          const known = node.leafData[slot];
           return {
-            leaf: this.#load(node.children[slot]!, childPath(keyHash, depth, slot)) as LeafNode,
+            leaf:
+              known !== undefined
+                ? leafFromData(known)
+                : (this.#load(node.children[slot]!, childPath(keyHash, depth, slot)) as LeafNode),
             siblings,
           };
         }

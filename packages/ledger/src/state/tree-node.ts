@@ -48,12 +48,20 @@ export interface InternalNode {
    * reuse the parts of a node that did not change instead of re-hashing all 15 of them.
    */
   readonly memo: Array<HashString | undefined>;
+  /**
+   * The leaves in its leaf slots, where known (those written with the node), as their 64 bytes
+   * (key hash ‖ value hash) in a latin1 string: an update of such a key needs no read of its leaf,
+   * for as long as the node stays in the cache. Strings, not views of pooled buffers, so that a
+   * cached leaf holds only its own 64 bytes.
+   */
+  readonly leafData: Array<string | undefined>;
 }
 
 /** An internal node over `children`, reusing `memo` entries the caller knows are still valid. */
 export function internalNode(
   children: ReadonlyArray<ChildRef | undefined>,
   memo: Array<HashString | undefined> = new Array(16),
+  leafData: Array<string | undefined> = new Array(16),
 ): InternalNode {
   let present = 0;
   let leaves = 0;
@@ -63,7 +71,13 @@ export function internalNode(
     present |= 1 << i;
     if (c.leaf) leaves |= 1 << i;
   }
-  return { kind: 'internal', children, present, leaves, memo };
+  return { kind: 'internal', children, present, leaves, memo, leafData };
+}
+
+/** The leaf kept as `data` in an {@link InternalNode#leafData}. */
+export function leafFromData(data: string): LeafNode {
+  const bytes = Buffer.from(data, 'latin1');
+  return { kind: 'leaf', keyHash: bytes.subarray(0, HASH_BYTES), valueHash: bytes.subarray(HASH_BYTES) };
 }
 
 /** The slot mask covered by heap index `idx` (1 = all 16 slots, 16–31 = one slot). */
@@ -98,7 +112,7 @@ export function nibble(keyHash: Uint8Array, i: number): number {
 }
 
 /** The bytes of a node: 0x00 ‖ key ‖ value for a leaf; 0x01 ‖ present(u16) ‖ leaves(u16) ‖ (version ‖ hash)* otherwise. */
-export function encodeNode(node: TreeNode): Uint8Array {
+export function encodeNode(node: TreeNode): Buffer {
   if (node.kind === 'leaf') {
     const out = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
     out[0] = LEAF_TAG;
