@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import type { JsonValue } from '@bsn/core';
 import type { Caller, ContractCode, InvocationResult } from '@bsn/ledger';
 import { createJsRuntime, type JsRuntime } from '@bsn/runtime-js';
 import { fixtureCode, invocation, sampleCaller } from '../fixtures.js';
@@ -17,6 +18,9 @@ before(async () => {
   runtimeA = await createJsRuntime();
   runtimeB = await createJsRuntime();
 });
+
+/** Gas of the calls of the pinned-schedule test, as measured when the schedule was fixed. */
+const GAS_PINNED = { calls: 229, total: 969_755, last: [3124, 3120, 24_218, 2026, 1320, 51_013] };
 
 /** Runs a block's worth of calls through one instance, as the executor does. */
 function runBlock(
@@ -56,6 +60,31 @@ describe('gas is deterministic', () => {
     ];
     const first = runBlock(runtimeA, asset, block);
     for (let i = 0; i < 3; i++) assert.deepEqual(runBlock(i % 2 ? runtimeA : runtimeB, asset, block), first);
+  });
+
+  test('the gas schedule is pinned: these calls cost exactly what they cost when it was fixed', () => {
+    // gasUsed is in every receipt, so in the receipts root: a change to what a call costs (the
+    // prelude's own work counts, as QuickJS polls) changes the roots of every chain that ran the
+    // call, and a node with the change cannot replay or agree with one without it. Change these
+    // figures only together with a versioned gas schedule (see docs/performance.md). Polls are
+    // coarse, so it takes a few hundred calls (three alternating callers, writes, reads, results
+    // of several sizes) for a small change in the prelude to show.
+    const callers = ['alice', 'bob', 'carol'].map((id) => ({ ...sampleCaller, id }));
+    const calls: [string, JsonValue[]][] = [];
+    for (let i = 0; i < 150; i++) calls.push(['create', [`asset-${i}`, i * 7]]);
+    for (let i = 0; i < 150; i += 2) calls.push(['read', [`asset-${i}`]]);
+    calls.push(['list', []], ['read', ['missing']], ['whoami', []], ['spin', [25_000]]);
+    const instance = runtimeA.instantiate(asset);
+    const host = new MemoryHost();
+    const gas = calls.map(
+      ([method, args], i) =>
+        host.execute(instance, invocation(method, args, { caller: callers[i % 3] as Caller })).gasUsed,
+    );
+    instance.dispose();
+    assert.deepEqual(
+      { calls: gas.length, total: gas.reduce((a, b) => a + b, 0), last: gas.slice(-6) },
+      GAS_PINNED,
+    );
   });
 
   test('more work costs more gas', () => {
