@@ -146,6 +146,9 @@ interface PreparedWrite {
   readonly update: TreeUpdate;
 }
 
+/** Rows per multi-row INSERT of tree nodes or values; a block's remainder goes one row at a time. */
+const CHUNK = 64;
+
 function prepareStatements(db: Database.Database) {
   return {
     latest: db.prepare('SELECT height, root, root_version FROM state_roots ORDER BY height DESC LIMIT 1'),
@@ -153,6 +156,9 @@ function prepareStatements(db: Database.Database) {
     insertRoot: db.prepare('INSERT INTO state_roots (height, root, root_version) VALUES (?, ?, ?)'),
     getNode: db.prepare('SELECT data FROM state_nodes WHERE version = ? AND path = ?').pluck(),
     putNode: db.prepare('INSERT OR REPLACE INTO state_nodes (version, path, data) VALUES (?, ?, ?)'),
+    putNodes: db.prepare(
+      `INSERT OR REPLACE INTO state_nodes (version, path, data) VALUES ${new Array(CHUNK).fill('(?, ?, ?)').join(', ')}`,
+    ),
     getValue: db
       .prepare(
         'SELECT value FROM state_values WHERE contract = ? AND key = ? AND height <= ? ORDER BY height DESC LIMIT 1',
@@ -160,6 +166,9 @@ function prepareStatements(db: Database.Database) {
       .pluck(),
     putValue: db.prepare(
       'INSERT INTO state_values (contract, key, height, value, tx_id) VALUES (?, ?, ?, ?, ?)',
+    ),
+    putValues: db.prepare(
+      `INSERT INTO state_values (contract, key, height, value, tx_id) VALUES ${new Array(CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`,
     ),
     range: db.prepare(
       'SELECT key, value FROM state_values WHERE contract = ? AND key >= ? AND height <= ? ORDER BY key, height DESC',
@@ -182,6 +191,8 @@ export class WorldState {
   readonly #tree: VersionedStateTree;
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #applyTx: (height: number, writes: readonly PreparedWrite[]) => string;
+  /** Tree nodes written by the update in progress, as (version, path, bytes) triples, inserted together at its end. */
+  readonly #pending: Array<number | Uint8Array> = [];
 
   /** Opens the state in `db`, creating its tables if missing (BSN_LEDGER_STATE_CONFIG if made with another hash). */
   constructor(db: Database.Database, options: Partial<WorldStateOptions> = {}) {
@@ -206,9 +217,13 @@ export class WorldState {
     this.#tree = new VersionedStateTree(
       {
         // better-sqlite3 binds any Uint8Array (view) as a BLOB: no Buffer wrappers needed.
-        getNode: (version, path) => stmt.getNode.get(version, path) as Buffer | undefined,
+        getNode: (version, path) => {
+          // Pending nodes are all of the version being written, which an update never reads back.
+          if (this.#pending.length > 0 && this.#pending[0] === version) this.#flushNodes();
+          return stmt.getNode.get(version, path) as Buffer | undefined;
+        },
         putNode: (version, path, bytes) => {
-          stmt.putNode.run(version, path, bytes);
+          this.#pending.push(version, path, bytes);
         },
       },
       { hash: opts.hash, nodeCacheSize: opts.nodeCacheSize },
@@ -216,12 +231,36 @@ export class WorldState {
     // A transaction function: its own transaction when called alone, a savepoint inside the
     // caller's transaction — so it is atomic either way and commits or rolls back with the block.
     this.#applyTx = db.transaction((height: number, writes: readonly PreparedWrite[]) => {
-      for (const w of writes) stmt.putValue.run(w.contract, w.key, height, w.text, w.txId);
-      const next = this.#tree.update(
-        this.#treeRoot(this.#latestRow()),
-        height,
-        writes.map((w) => w.update),
-      );
+      let i = 0;
+      if (writes.length >= CHUNK) {
+        const params = new Array<string | number | null>(CHUNK * 5);
+        for (; i + CHUNK <= writes.length; i += CHUNK) {
+          for (let k = 0; k < CHUNK; k++) {
+            const w = writes[i + k]!;
+            params[5 * k] = w.contract;
+            params[5 * k + 1] = w.key;
+            params[5 * k + 2] = height;
+            params[5 * k + 3] = w.text;
+            params[5 * k + 4] = w.txId;
+          }
+          stmt.putValues.run(params);
+        }
+      }
+      for (; i < writes.length; i++) {
+        const w = writes[i]!;
+        stmt.putValue.run(w.contract, w.key, height, w.text, w.txId);
+      }
+      let next: TreeRoot;
+      try {
+        next = this.#tree.update(
+          this.#treeRoot(this.#latestRow()),
+          height,
+          writes.map((w) => w.update),
+        );
+        this.#flushNodes();
+      } finally {
+        this.#pending.length = 0; // after a failure the savepoint rolls back what was inserted
+      }
       stmt.insertRoot.run(height, asBuffer(next.hash), next.version);
       return toHex(next.hash);
     });
@@ -385,6 +424,22 @@ export class WorldState {
         },
       );
     }
+  }
+
+  /** Inserts the pending tree nodes in order (a later row for a place would replace an earlier one), CHUNK rows per statement. */
+  #flushNodes(): void {
+    const rows = this.#pending;
+    const chunk = CHUNK * 3;
+    let i = 0;
+    if (rows.length >= chunk) {
+      const params = new Array<number | Uint8Array>(chunk);
+      for (; i + chunk <= rows.length; i += chunk) {
+        for (let k = 0; k < chunk; k++) params[k] = rows[i + k]!;
+        this.#stmt.putNodes.run(params);
+      }
+    }
+    for (; i < rows.length; i += 3) this.#stmt.putNode.run(rows[i], rows[i + 1], rows[i + 2]);
+    rows.length = 0;
   }
 
   #latestRow(): RootRow | undefined {
