@@ -135,9 +135,13 @@ export class VersionedStateTree {
         });
       }
     }
-    const sorted = [...updates].sort((a, b) => compareKeys(a.keyHash, b.keyHash));
-    for (let i = 1; i < sorted.length; i++) {
-      if (compareKeys(sorted[i - 1]!.keyHash, sorted[i]!.keyHash) === 0) {
+    // Sorted by the key hashes as latin1 strings: the same order as their bytes (one char per
+    // byte, equal lengths), compared in JS instead of a Buffer.compare call per comparison.
+    const keyed = updates.map((u) => ({ update: u, key: hashString(u.keyHash) }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sorted = keyed.map((k) => k.update);
+    for (let i = 1; i < keyed.length; i++) {
+      if (keyed[i - 1]!.key === keyed[i]!.key) {
         throw new BsnError('BSN_INVALID_ARGUMENT', 'a tree update names the same key hash twice', {
           details: { keyHash: toHex(sorted[i]!.keyHash) },
         });
