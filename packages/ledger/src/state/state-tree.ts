@@ -171,7 +171,7 @@ export class VersionedStateTree {
     // Whether the root is a leaf only matters to a parent's hashing, and the root has none.
     return root.version === null
       ? undefined
-      : { version: root.version, hash: hashString(root.hash), leaf: false };
+      : { version: root.version, hash: hashString(root.hash), leaf: false, entry: undefined };
   }
 
   /** The new content of the subtree `ref` at `depth` (on the path of ups[lo..hi)) after ups[lo..hi). */
@@ -307,7 +307,7 @@ export class VersionedStateTree {
     const node = internalNode(children, original ? reusableMemo(original, changed) : undefined, leaves);
     const hash = rangeHash(node, 1, this.#alg);
     this.#write(version, nodePath(pathKey, depth), node);
-    return { version, hash, leaf: false };
+    return { version, hash, leaf: false, entry: undefined };
   }
 
   /**
@@ -328,7 +328,7 @@ export class VersionedStateTree {
     const bytes = this.#write(version, path, sub);
     // A leaf's bytes are 0x00 ‖ key hash ‖ value hash: its leafData after the tag.
     if (leaves !== undefined && slot !== undefined) leaves[slot] = bytes.toString('latin1', 1);
-    return { version, hash: leafHash(sub.keyHash, sub.valueHash, this.#alg), leaf: true };
+    return { version, hash: leafHash(sub.keyHash, sub.valueHash, this.#alg), leaf: true, entry: undefined };
   }
 
   #write(version: number, path: Uint8Array, node: TreeNode): Buffer {

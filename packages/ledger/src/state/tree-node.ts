@@ -25,6 +25,8 @@ export interface ChildRef {
   readonly version: number;
   readonly hash: HashString;
   readonly leaf: boolean;
+  /** Its (version ‖ hash) bytes in a node's encoding, as latin1, once a node holding it was encoded. */
+  entry: string | undefined;
 }
 
 /** A leaf: one key hash and its value hash. */
@@ -126,7 +128,9 @@ export function encodeNode(node: TreeNode): Buffer {
   let body = '';
   for (const c of node.children) {
     if (!c) continue;
-    body += versionChars(c.version) + c.hash;
+    // Children carried over unchanged from node to node are encoded once.
+    if (c.entry === undefined) c.entry = versionChars(c.version) + c.hash;
+    body += c.entry;
   }
   const out = Buffer.allocUnsafe(5 + body.length);
   out[0] = INTERNAL_TAG;
@@ -178,6 +182,7 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
       version: buf.readUIntBE(off, VERSION_BYTES),
       hash: buf.toString('latin1', off + VERSION_BYTES, off + VERSION_BYTES + HASH_BYTES),
       leaf: (leaves & (1 << i)) !== 0,
+      entry: undefined,
     };
     off += VERSION_BYTES + HASH_BYTES;
   }
