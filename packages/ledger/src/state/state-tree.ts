@@ -27,8 +27,8 @@ import {
   type InternalNode,
   internalNode,
   type LeafNode,
+  leafBytesHash,
   leafFromData,
-  leafHash,
   nibble,
   nodePath,
   rangeHash,
@@ -189,7 +189,8 @@ export class VersionedStateTree {
     if (knownLeaf !== undefined)
       return this.#updateLeaf(ref, leafFromData(knownLeaf), depth, ups, lo, hi, version);
     const path = nodePath(pathKey, depth);
-    const node = this.#load(ref, path);
+    const key = cacheKey(ref.version, path);
+    const node = this.#load(ref, path, key);
     if (node.kind === 'leaf') return this.#updateLeaf(ref, node, depth, ups, lo, hi, version);
     const slots = new Array<Sub>(16);
     for (let i = 0; i < 16; i++) slots[i] = node.children[i] ?? null;
@@ -202,7 +203,7 @@ export class VersionedStateTree {
     }
     const sub = this.#assemble(slots, pathKey, depth, version, ref, node);
     // A replaced node is only read again for proofs at past heights: leave its cache room to live nodes.
-    if (sub !== ref) this.#forget(cacheKey(ref.version, path));
+    if (sub !== ref) this.#forget(key);
     return sub;
   }
 
@@ -328,7 +329,8 @@ export class VersionedStateTree {
     const bytes = this.#write(version, path, sub);
     // A leaf's bytes are 0x00 ‖ key hash ‖ value hash: its leafData after the tag.
     if (leaves !== undefined && slot !== undefined) leaves[slot] = bytes.toString('latin1', 1);
-    return { version, hash: leafHash(sub.keyHash, sub.valueHash, this.#alg), leaf: true, entry: undefined };
+    // The leaf's bytes (0x00 ‖ key hash ‖ value hash) are its hash input.
+    return { version, hash: leafBytesHash(bytes, this.#alg), leaf: true, entry: undefined };
   }
 
   #write(version: number, path: Uint8Array, node: TreeNode): Buffer {
@@ -379,8 +381,7 @@ export class VersionedStateTree {
     }
   }
 
-  #load(ref: ChildRef, path: Uint8Array): TreeNode {
-    const key = cacheKey(ref.version, path);
+  #load(ref: ChildRef, path: Uint8Array, key = cacheKey(ref.version, path)): TreeNode {
     const young = this.#young.get(key);
     if (young) return young;
     const old = this.#old.get(key);

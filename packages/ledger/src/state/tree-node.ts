@@ -194,10 +194,10 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
 // scratch buffer, the same bytes as sparse-merkle's sparseMerkleLeafHash / sparseMerkleNodeHash.
 const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 
-function digest(alg: HashAlgorithm): HashString {
+function digest(alg: HashAlgorithm, input: Uint8Array = scratch): HashString {
   if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
   try {
-    return oneShotHash(alg, scratch, 'binary'); // 'binary' is Node's alias of 'latin1'
+    return oneShotHash(alg, input, 'binary'); // 'binary' is Node's alias of 'latin1'
   } catch (cause) {
     assertHashAlgorithm(alg); // names the algorithm when this machine's OpenSSL lacks it
     throw cause;
@@ -210,6 +210,11 @@ export function leafHash(keyHash: Uint8Array, valueHash: Uint8Array, alg: HashAl
   scratch.set(keyHash, 1);
   scratch.set(valueHash, 1 + HASH_BYTES);
   return digest(alg);
+}
+
+/** The hash of a leaf from its encoding (0x00 ‖ keyHash ‖ valueHash, as {@link encodeNode} makes it): the same bytes as {@link leafHash} hashes. */
+export function leafBytesHash(encoded: Uint8Array, alg: HashAlgorithm): HashString {
+  return digest(alg, encoded);
 }
 
 /** H(0x01 ‖ left ‖ right): the hash of a binary internal node. */
