@@ -426,9 +426,22 @@ export class WorldState {
     }
   }
 
-  /** Inserts the pending tree nodes in order (a later row for a place would replace an earlier one), CHUNK rows per statement. */
+  /**
+   * Inserts the pending tree nodes, CHUNK rows per statement, in (path, write order) order: all are
+   * of one version, so the rows then go into the B-tree in key order (appends instead of inserts
+   * in the middle of pages); a later row for the same place would still replace an earlier one.
+   */
   #flushNodes(): void {
-    const rows = this.#pending;
+    const raw = this.#pending;
+    const order: Array<{ key: string; at: number }> = [];
+    for (let at = 0; at < raw.length; at += 3) {
+      const p = raw[at + 1] as Uint8Array;
+      order.push({ key: Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('latin1'), at });
+    }
+    order.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
+    const rows: Array<number | Uint8Array> = [];
+    for (const o of order) rows.push(raw[o.at]!, raw[o.at + 1]!, raw[o.at + 2]!);
+    raw.length = 0;
     const chunk = CHUNK * 3;
     let i = 0;
     if (rows.length >= chunk) {
