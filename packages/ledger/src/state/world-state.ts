@@ -357,7 +357,6 @@ export class WorldState {
       // H(utf8(contract) ‖ 0x00 ‖ utf8(key)), as stateKeyHash in core: both are well-formed and
       // NUL-free (checked above), so the UTF-8 of `id` is exactly those bytes.
       const keyHash = digestBytes(this.#alg, id);
-      byKey.delete(id); // keep the map in last-write order (not needed for the root, tidy for the rows)
       byKey.set(id, {
         contract: w.contract,
         key: w.key,
@@ -367,7 +366,14 @@ export class WorldState {
         update: { keyHash, valueHash: text === null ? null : digestBytes(this.#alg, text) },
       });
     }
-    return this.#applyTx(height, [...byKey.values()]);
+    // The value rows in (contract, key) order, their order in state_values: the inserts then walk
+    // its B-tree forwards instead of jumping between pages. ('\0' sorts first, so ordering the ids
+    // orders by contract, then key.)
+    const ids = [...byKey.keys()].sort();
+    return this.#applyTx(
+      height,
+      ids.map((id) => byKey.get(id)!),
+    );
   }
 
   /** The value of (`contract`, `key`) at `height` (latest by default) with its membership or non-membership proof. */
