@@ -47,6 +47,22 @@ const del = (key: string, txId = 'tx', contract = 'c'): WorldStateWrite => ({
   txId,
 });
 
+/** Roots of the pinned-roots test, as computed when the storage format was fixed. */
+const ROOTS_PINNED: Record<string, readonly string[]> = {
+  sha256: [
+    '543a6e80aa77bee7c270693d38ffcfff2ed4ea0c99b4084565af082b015d602c',
+    '1dc5b5f44e1766a3b1466e1f87767e4c05e81779a05935949022586752f6e27d',
+    'b3e4f99ab4130ca3847fdb1307c9a6fb79b9bc9f2aa90a497388cdc99064495c',
+    'cbe5fa4068b491c49cbf0209e26f7d070c95947a0ea673fea4e2f346c77dba9b',
+  ],
+  sm3: [
+    '73a6fc4c26e7d154a674e5c0325f3810e731196d02cf887bfdf466c4fbfdc65d',
+    '65d97053bb848cc85ee811d6e9b6f5dc1ce8788023e0b22ba92e455101db3539',
+    '82c51f5c62aac8d9180959df31d53e9a4e118cb0b01bb0420a26e14368a5091b',
+    'ab142fe80257553ef0a2ed81f7b63e6d7840c9f08079f5f7d9b8e22226ddd10f',
+  ],
+};
+
 /** The root the in-memory reference tree of `@bsn/core` gives for a model of the state. */
 function referenceRoot(model: ReadonlyMap<string, JsonValue>, alg: HashAlgorithm = 'sha256'): string {
   return sparseMerkleRoot(
@@ -77,6 +93,29 @@ describe('WorldState basics', () => {
     assert.equal(p.height, 0);
     assert.equal(p.value, null);
     assert.ok(verifyStateProof(p.root, 'c', 'k', null, p.proof));
+  });
+
+  it('gives the roots it gave when the storage format was fixed (pinned, sha256 and sm3)', () => {
+    // State roots are in every block's commit record and every proof: a change to how the tree
+    // hashes, splits or collapses nodes would leave existing chains unable to replay. The tests
+    // above compare with core's reference tree, which would move with such a change; these do not.
+    for (const [alg, pinned] of Object.entries(ROOTS_PINNED)) {
+      const { ws } = memoryState(alg as HashAlgorithm);
+      const roots: string[] = [];
+      for (let height = 1; height <= 4; height++) {
+        const writes: WorldStateWrite[] = [];
+        for (let i = 0; i < 300; i++) {
+          const n = (i * 7919 + height * 104_729) % 1000;
+          writes.push(
+            n % 11 === 0
+              ? del(`k${n}`, `t${height}.${i}`)
+              : put(`k${n}`, { n, h: height, s: 'é😀'.repeat(n % 3) }, `t${height}.${i}`, `c${n % 3}`),
+          );
+        }
+        roots.push(ws.applyBlock(height, writes));
+      }
+      assert.deepEqual(roots, pinned, alg);
+    }
   });
 
   it('applies a block, returns its root, and serves values and proofs that verify against it', () => {
