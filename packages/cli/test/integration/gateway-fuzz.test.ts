@@ -38,7 +38,7 @@ interface Got {
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One raw HTTP request: the path goes on the wire exactly as given (no URL normalisation). */
-function send(base: string, req: Sent): Promise<Got> {
+function sendOnce(base: string, req: Sent): Promise<Got> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const r = request(
@@ -68,11 +68,29 @@ function send(base: string, req: Sent): Promise<Got> {
       },
     );
     r.on('timeout', () => r.destroy(new Error(`no answer to ${req.method} ${req.path.slice(0, 100)}`)));
-    // A server may answer (413) and close before a huge body is written: that answer counts.
     r.on('error', reject);
     if (req.body !== undefined) r.write(req.body);
     r.end();
   });
+}
+
+/**
+ * Sends `req` and returns the server's answer. A server may answer an oversized body (413) from
+ * its Content-Length and close the connection while the client is still writing that body: the
+ * client's write then fails (EPIPE, ECONNRESET), sometimes before it has read the answer waiting
+ * in its socket. Only then, and only for such bodies, the request is sent again (at most 5
+ * times): the test still sees the server's answer, never a guess at it.
+ */
+async function send(base: string, req: Sent): Promise<Got> {
+  const oversized = req.body !== undefined && Buffer.byteLength(req.body) > MiB;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendOnce(base, req);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!oversized || attempt >= 5 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw err;
+    }
+  }
 }
 
 const STACK_TRACE = /\n\s+at\s|\bat [\w.<>]+ \(|node:internal|node_modules|\.ts:\d+|\/work\/|Error: .*\n/;
