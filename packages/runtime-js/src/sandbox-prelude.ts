@@ -343,9 +343,11 @@ export const SANDBOX_PRELUDE = `
   // a block's transactions come from a few signers, so most calls name a caller already here.
   var callers = [];
 
-  // input: [method, args, tx, readOnly, callerSlot] and, when the host has not yet sent the caller
-  // in that slot (or sent another there since), the caller itself. A caller object may be shared
-  // by calls of the same signer: it is frozen, so no call can change what another sees.
+  // input: [method, [0, ...args], tx, readOnly, callerSlot] and, when the host has not yet sent the
+  // caller in that slot (or sent another there since), the caller itself. The 0 holds the place of
+  // ctx in the method's arguments. The tx is either its five fields in order, [id, chain, height,
+  // time, index] (the usual shape, cheaper to parse), or the tx object itself. A caller object may
+  // be shared by calls of the same signer: it is frozen, so no call can change what another sees.
   function invoke(input) {
     var call = JSONparse(input);
     pending = '';
@@ -354,10 +356,11 @@ export const SANDBOX_PRELUDE = `
     if (call.length > 5) callers[call[4]] = deepFreeze(call[5]);
     var caller = callers[call[4]];
     var fn = methods[call[0]];
+    var t = call[2];
     // The tx is flat (strings and numbers), so freezing it is freezing it deeply.
-    var ctx = freeze({ state: state, emit: emit, caller: caller, tx: freeze(call[2]) });
+    var tx = isArray(t) ? freeze({ id: t[0], chain: t[1], height: t[2], time: t[3], index: t[4] }) : freeze(t);
     var args = call[1];
-    args.unshift(ctx);
+    args[0] = freeze({ state: state, emit: emit, caller: caller, tx: tx });
     var result;
     try {
       result = apply(fn, target, args);

@@ -21,7 +21,7 @@
  * returns rather than at the write itself (if it runs out of gas first, that is the failure).
  */
 import { BsnError, canonicalString, type JsonValue } from '@bsn/core';
-import type { HostApi, Invocation, InvocationResult } from '@bsn/ledger';
+import type { HostApi, Invocation, InvocationResult, TxContext } from '@bsn/ledger';
 import {
   DefaultIntrinsics,
   type EitherModule,
@@ -99,6 +99,31 @@ function describe(kind: 'value' | 'event', name: string): string {
 
 function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * A tx as the prelude takes it: its five fields in order as an array when it has exactly the usual
+ * keys (in the usual order) holding strings and numbers, which QuickJS parses faster than the
+ * object; otherwise the object itself. Either way the contract gets the same object.
+ */
+function txJson(tx: TxContext): string {
+  const keys = Object.keys(tx);
+  if (
+    keys.length === 5 &&
+    keys[0] === 'id' &&
+    keys[1] === 'chain' &&
+    keys[2] === 'height' &&
+    keys[3] === 'time' &&
+    keys[4] === 'index' &&
+    typeof tx.id === 'string' &&
+    typeof tx.chain === 'string' &&
+    typeof tx.height === 'number' &&
+    typeof tx.time === 'number' &&
+    typeof tx.index === 'number'
+  ) {
+    return JSON.stringify([tx.id, tx.chain, tx.height, tx.time, tx.index]);
+  }
+  return JSON.stringify(tx);
 }
 
 /** A loaded contract in its own QuickJS instance. Not reentrant: one call at a time. */
@@ -634,7 +659,9 @@ export class Sandbox {
   #run(call: Invocation, argsJson: string): Outcome {
     // One string per call: method, arguments, tx, read-only flag, and the caller's slot, with the
     // caller itself only when the prelude does not hold it already.
-    const head = `[${JSON.stringify(call.method)},${argsJson},${JSON.stringify(call.tx)},${call.readOnly ? 1 : 0}`;
+    // The arguments get a 0 in front, where the prelude puts ctx.
+    const args = argsJson === '[]' ? '[0]' : `[0,${argsJson.slice(1)}`;
+    const head = `[${JSON.stringify(call.method)},${args},${txJson(call.tx)},${call.readOnly ? 1 : 0}`;
     const callerJson = JSON.stringify(call.caller);
     let slot = this.#callerSlots.get(callerJson);
     let input: string;

@@ -170,6 +170,14 @@ describe('calls', () => {
     }
   });
 
+  test('a tx of another shape (keys reordered, an extra key) reaches the contract as it was', () => {
+    const { id, chain, height, time, index } = sampleTx;
+    const tx = { chain, id, height, time, index, extra: 'x' } as unknown as typeof sampleTx;
+    const seen = succeeded(host.execute(instance, invocation('whoami', [], { tx }))) as { tx: object };
+    assert.deepEqual(seen.tx, tx);
+    assert.deepEqual(Object.keys(seen.tx), Object.keys(tx));
+  });
+
   test('arguments arrive as JSON values and a method without a return value yields null', () => {
     const args = [1, 'two', { three: [true, null, 2.5] }, []];
     assert.deepEqual(succeeded(host.execute(instance, invocation('echo', args))), args);
