@@ -202,9 +202,16 @@ export const SANDBOX_PRELUDE = `
   }
 
   // Strings cross to the host JSON-encoded: the boundary passes C strings, which would end at a U+0000.
+  // A method usually names the same key twice (read, then write) and an event by a constant name,
+  // and comparing strings is cheaper than encoding one: the last key and name encoded are kept.
+  var lastKey = '', lastKeyJson = '""', lastName = '', lastNameJson = '""';
   function requireKey(key, what) {
     if (typeof key !== 'string') throw codedError('BSN_CONTRACT_INVALID_VALUE', what + ' must be a string, got ' + (key === null ? 'null' : typeof key));
-    return JSONstringify(key);
+    if (key !== lastKey) {
+      lastKeyJson = JSONstringify(key);
+      lastKey = key;
+    }
+    return lastKeyJson;
   }
 
   // Writes and events are queued here and handed to the host in one crossing (each crossing costs
@@ -261,7 +268,11 @@ export const SANDBOX_PRELUDE = `
 
   function emit(name, data) {
     if (typeof name !== 'string' || name.length === 0) throw codedError('BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: name must be a non-empty string');
-    queue('e' + field(JSONstringify(name)) + field(toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data', limits.event, 'BSN_CONTRACT_EVENT_TOO_LARGE')));
+    if (name !== lastName) {
+      lastNameJson = JSONstringify(name);
+      lastName = name;
+    }
+    queue('e' + field(lastNameJson) + field(toJson(data === undefined ? null : data, 'BSN_CONTRACT_INVALID_VALUE', 'ctx.emit: data', limits.event, 'BSN_CONTRACT_EVENT_TOO_LARGE')));
   }
 
   function messageOf(e) {
