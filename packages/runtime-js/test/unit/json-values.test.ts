@@ -59,6 +59,13 @@ function send(where: keyof typeof SITES, kind: string) {
   return { host, result: host.execute(instance, invocation('send', [where, kind])) };
 }
 
+/** What reached the host from a successful `send`: the stored value, the event's data or the result. */
+function received(where: keyof typeof SITES, { host, result }: ReturnType<typeof send>): unknown {
+  if (where === 'put') return host.committed.get('v');
+  if (where === 'emit') return host.committedEvents[0]?.data;
+  return result.ok && result.result;
+}
+
 describe('values crossing to the host must be JSON data', () => {
   for (const where of Object.keys(SITES) as (keyof typeof SITES)[]) {
     const site = SITES[where];
@@ -82,15 +89,9 @@ describe('values crossing to the host must be JSON data', () => {
         // Deeper than the fast walk goes: the precise walk accepts it.
         ['deepValid', deep(100)],
       ] as const) {
-        const { host, result } = send(where, kind);
-        assert.equal(result.ok, true, kind);
-        const got =
-          where === 'put'
-            ? host.committed.get('v')
-            : where === 'emit'
-              ? host.committedEvents[0]?.data
-              : result.ok && result.result;
-        assert.deepEqual(got, expected, kind);
+        const sent = send(where, kind);
+        assert.equal(sent.result.ok, true, kind);
+        assert.deepEqual(received(where, sent), expected, kind);
       }
     });
   }
@@ -144,17 +145,10 @@ describe('values crossing to the host must be JSON data', () => {
 
   test('a getter that sends a value of its own while its object is checked disturbs neither check', () => {
     for (const where of Object.keys(SITES) as (keyof typeof SITES)[]) {
-      const { host, result } = send(where, 'getterWrites');
-      assert.equal(result.ok, true, where);
-      assert.deepEqual(host.committed.get('from-getter'), { nested: [1, 2, 3] }, where);
-      const sent = { after: 'x', inner: { ok: 1 } };
-      const got =
-        where === 'put'
-          ? host.committed.get('v')
-          : where === 'emit'
-            ? host.committedEvents[0]?.data
-            : result.ok && result.result;
-      assert.deepEqual(got, sent, where);
+      const sent = send(where, 'getterWrites');
+      assert.equal(sent.result.ok, true, where);
+      assert.deepEqual(sent.host.committed.get('from-getter'), { nested: [1, 2, 3] }, where);
+      assert.deepEqual(received(where, sent), { after: 'x', inner: { ok: 1 } }, where);
     }
   });
 });
