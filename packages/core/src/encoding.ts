@@ -13,6 +13,7 @@
  * objects that are not plain (Date, Map, class instances, byte arrays). `undefined` object members
  * are omitted, as in JSON.
  */
+import { BoundedMap } from './bounded-map.js';
 import { BsnError } from './errors.js';
 import { utf8 } from './hex.js';
 
@@ -95,7 +96,7 @@ const NEEDS_CARE = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
 const QUOTED_MIN_LENGTH = 256;
 const QUOTED_MAX_LENGTH = 8 * 1024;
 const QUOTED_ENTRIES = 128;
-const quoted = new Map<string, string>();
+const quoted = new BoundedMap<string, string>(QUOTED_ENTRIES);
 
 /** A string's JSON text, or undefined when it holds an unpaired surrogate. */
 function quote(text: string): string | undefined {
@@ -107,10 +108,7 @@ function quote(text: string): string | undefined {
   }
   if (LONE_SURROGATE.test(text)) return undefined;
   const json = JSON.stringify(text);
-  if (cacheable) {
-    if (quoted.size >= QUOTED_ENTRIES) quoted.delete(quoted.keys().next().value as string);
-    quoted.set(text, json);
-  }
+  if (cacheable) quoted.set(text, json);
   return json;
 }
 

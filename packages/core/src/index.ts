@@ -1,3 +1,4 @@
+export * from './bounded-map.js';
 export * from './encoding.js';
 export * from './errors.js';
 export * from './hash.js';

@@ -7,7 +7,7 @@
 
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
-import { BsnError, type KeyInput, parsePublicKey } from '@bsn/core';
+import { BoundedMap, BsnError, type KeyInput, parsePublicKey } from '@bsn/core';
 import type { Caller } from './runtime.js';
 
 /** The outcome of checking a signer certificate at a point in time. */
@@ -116,11 +116,10 @@ function errorMessage(err: unknown): string {
  * oldest entry goes, so a flood of distinct certificates cannot grow memory without limit.
  */
 export class PublicKeyCache {
-  readonly #keys = new Map<string, KeyObject>();
-  readonly #capacity: number;
+  readonly #keys: BoundedMap<string, KeyObject>;
 
   constructor(capacity = 10_000) {
-    this.#capacity = capacity;
+    this.#keys = new BoundedMap(capacity);
   }
 
   /** The public key of a certificate, or of `known` when the verifier supplied it; throws BSN_KEY_INVALID. */
@@ -140,7 +139,6 @@ export class PublicKeyCache {
       key = parsePublicKey(key);
     }
     if (typeof known === 'string' || known === undefined) {
-      if (this.#keys.size >= this.#capacity) this.#keys.delete(this.#keys.keys().next().value as string);
       this.#keys.set(cacheKey, key);
     }
     return key;

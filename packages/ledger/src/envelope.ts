@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { SignedTransaction } from '@bsn/core';
 import {
+  BoundedMap,
   canonicalString,
   type HashAlgorithm,
   isBsnError,
@@ -185,11 +186,10 @@ export class VerifiedSignatures {
    * allocate and hash per call. A transaction signed twice (ECDSA signatures differ each time)
    * keeps the last pair that verified: a miss only costs a verification again.
    */
-  readonly #seen = new Map<string, string>();
-  readonly #capacity: number;
+  readonly #seen: BoundedMap<string, string>;
 
   constructor(capacity = 200_000) {
-    this.#capacity = capacity;
+    this.#seen = new BoundedMap(capacity);
   }
 
   has(txId: string, signature: string): boolean {
@@ -197,10 +197,6 @@ export class VerifiedSignatures {
   }
 
   add(txId: string, signature: string): void {
-    if (this.#seen.size >= this.#capacity && !this.#seen.has(txId)) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
     this.#seen.set(txId, signature);
   }
 }

@@ -37,6 +37,7 @@ import {
   type WaitMode,
 } from '@bsn/api';
 import {
+  BoundedMap,
   BsnError,
   type CommitCertificate,
   canonicalEncode,
@@ -243,13 +244,12 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
 
   // Every waiter of a block asks for its own receipt proof when the block is certified: build all
   // of a block's proofs once (O(n log n)) and keep the last few blocks' (blocks never change).
-  const proofCache = new Map<string, MerkleProof[]>();
+  const proofCache = new BoundedMap<string, MerkleProof[]>(64);
   const receiptProofs = (h: HostedChain, height: number): MerkleProof[] => {
     const key = `${h.id}\u0000${height}`;
     let proofs = proofCache.get(key);
     if (!proofs) {
       proofs = merkleProofs(h.chain.receipts(height).map((r) => canonicalEncode(r)));
-      if (proofCache.size >= 64) proofCache.delete(proofCache.keys().next().value as string);
       proofCache.set(key, proofs);
     }
     return proofs;

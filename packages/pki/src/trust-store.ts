@@ -6,7 +6,7 @@
  * every call.
  */
 import { verify } from 'node:crypto';
-import { BsnError } from '@bsn/core';
+import { BoundedMap, BsnError } from '@bsn/core';
 import {
   type CertificateInfo,
   type ParsedCertificate,
@@ -208,11 +208,10 @@ export class TrustStore {
    * from it: a key built per call (purpose + PEM) was a 1-2 KB string to allocate and hash on
    * every transaction checked.
    */
-  readonly #cache = new Map<string, Partial<Record<ChainPurpose, StaticVerdict>>>();
+  readonly #cache: BoundedMap<string, Partial<Record<ChainPurpose, StaticVerdict>>> | undefined;
   /** `child:issuer` fingerprint pairs of CA certificates whose signature verified: CAs are few, leaves many. */
   readonly #verifiedCaEdges = new Set<string>();
   readonly #addedIntermediates = new Set<string>();
-  readonly #cacheSize: number;
   #revoked: RevocationList;
   #ownRevoked: Set<string> | undefined;
 
@@ -229,7 +228,7 @@ export class TrustStore {
         details: { field: 'cacheSize' },
       });
     }
-    this.#cacheSize = cacheSize;
+    this.#cache = cacheSize > 0 ? new BoundedMap(cacheSize) : undefined;
     opts.roots.forEach((pem, i) => {
       const root = this.#parse(pem, `roots[${i}]`);
       this.#roots.set(root.info.fingerprint, root);
@@ -266,7 +265,7 @@ export class TrustStore {
     // Peers present their CA with every TLS connection: skip the parse for text seen before.
     if (this.#addedIntermediates.has(pem)) return;
     // A leaf that had no known issuer may now have one, so memoised verdicts are dropped.
-    if (this.#index(this.#parse(pem, 'intermediate'))) this.#cache.clear();
+    if (this.#index(this.#parse(pem, 'intermediate'))) this.#cache?.clear();
     this.#addedIntermediates.add(pem);
   }
 
@@ -299,7 +298,7 @@ export class TrustStore {
 
   /** Number of leaves whose static verdict is memoised. */
   get cachedLeaves(): number {
-    return this.#cache.size;
+    return this.#cache?.size ?? 0;
   }
 
   /** Verifies `leafPem` for `expect` at time `at` (ms, default now); never throws. */
@@ -311,18 +310,15 @@ export class TrustStore {
       return fail('BSN_INVALID_ARGUMENT', 'at must be a time in ms');
     if (typeof leafPem !== 'string')
       return fail('BSN_PKI_CERT_MALFORMED', 'certificate must be a PEM string');
-    let verdicts = this.#cache.get(leafPem);
+    const cache = this.#cache;
+    let verdicts = cache?.get(leafPem);
     let verdict = verdicts?.[expect];
     if (!verdict) {
       verdict = this.#verifyStatic(leafPem, expect);
-      if (this.#cacheSize > 0) {
+      if (cache) {
         if (!verdicts) {
-          if (this.#cache.size >= this.#cacheSize) {
-            const oldest = this.#cache.keys().next().value;
-            if (oldest !== undefined) this.#cache.delete(oldest);
-          }
           verdicts = {};
-          this.#cache.set(leafPem, verdicts);
+          cache.set(leafPem, verdicts);
         }
         verdicts[expect] = verdict;
       }
