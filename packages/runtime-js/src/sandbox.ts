@@ -246,10 +246,15 @@ export class Sandbox {
       else clear(memory, run.start, run.end);
     }
     memory.fill(0, this.#imageEnd, brk);
+    this.#forgetCallers();
+    return true;
+  }
+
+  /** Forgets which callers the prelude holds (it holds none, or may not), so each is sent again. */
+  #forgetCallers(): void {
     this.#callerSlots.clear();
     this.#slotCallers = [];
     this.#nextSlot = 0;
-    return true;
   }
 
   #global(name: string): QuickJSHandle {
@@ -680,9 +685,7 @@ export class Sandbox {
     const res = this.#crossings.call(this.#invokeFn, input);
     if (res === undefined || 'error' in res) {
       // The prelude may not have taken the caller (interrupted before): send every caller again.
-      this.#callerSlots.clear();
-      this.#slotCallers = [];
-      this.#nextSlot = 0;
+      this.#forgetCallers();
       return { ok: false, failure: this.#failureOf(res) };
     }
     let text = this.#takeOps(res.value);
