@@ -190,11 +190,12 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
   return internalNode(children);
 }
 
-// Tree hashing is the hot path of a block commit: each digest is one 65-byte input assembled in a
-// scratch buffer, the same bytes as sparse-merkle's sparseMerkleLeafHash / sparseMerkleNodeHash.
+// Tree hashing is the hot path of a block commit: each digest is one 65-byte input, the same bytes
+// as sparse-merkle's sparseMerkleLeafHash (a leaf's encoding) / sparseMerkleNodeHash (assembled
+// in a scratch buffer).
 const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 
-function digest(alg: HashAlgorithm, input: Uint8Array = scratch): HashString {
+function digest(alg: HashAlgorithm, input: Uint8Array): HashString {
   if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
   try {
     return oneShotHash(alg, input, 'binary'); // 'binary' is Node's alias of 'latin1'
@@ -204,15 +205,7 @@ function digest(alg: HashAlgorithm, input: Uint8Array = scratch): HashString {
   }
 }
 
-/** H(0x00 ‖ keyHash ‖ valueHash): the hash of a leaf (both hashes 32 bytes). */
-export function leafHash(keyHash: Uint8Array, valueHash: Uint8Array, alg: HashAlgorithm): HashString {
-  scratch[0] = 0;
-  scratch.set(keyHash, 1);
-  scratch.set(valueHash, 1 + HASH_BYTES);
-  return digest(alg);
-}
-
-/** The hash of a leaf from its encoding (0x00 ‖ keyHash ‖ valueHash, as {@link encodeNode} makes it): the same bytes as {@link leafHash} hashes. */
+/** H(0x00 ‖ keyHash ‖ valueHash), the hash of a leaf, from its encoding (as {@link encodeNode} makes it). */
 export function leafBytesHash(encoded: Uint8Array, alg: HashAlgorithm): HashString {
   return digest(alg, encoded);
 }
@@ -221,7 +214,7 @@ export function leafBytesHash(encoded: Uint8Array, alg: HashAlgorithm): HashStri
 export function nodeHash(left: HashString, right: HashString, alg: HashAlgorithm): HashString {
   scratch[0] = 1;
   scratch.write(left + right, 1, 'latin1');
-  return digest(alg);
+  return digest(alg, scratch);
 }
 
 /** The 32 bytes of a tree hash, for the tree's callers. */
@@ -254,9 +247,4 @@ export function rangeHash(node: InternalNode, idx: number, alg: HashAlgorithm): 
   }
   node.memo[idx] = out;
   return out;
-}
-
-/** The hash of a node as the binary tree sees it. */
-export function treeNodeHash(node: TreeNode, alg: HashAlgorithm): HashString {
-  return node.kind === 'leaf' ? leafHash(node.keyHash, node.valueHash, alg) : rangeHash(node, 1, alg);
 }
