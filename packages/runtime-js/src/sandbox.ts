@@ -405,14 +405,13 @@ export class Sandbox {
   #installHost(): void {
     const ctx = this.#context;
     const host = ctx.newObject();
-    const text = (json: string): string => this.#text(json);
     const fn = (name: string, impl: (args: HostArgs) => string | null | undefined) => {
       const f = this.#crossings.newFunction(name, (args) => this.#guard(impl, args));
       ctx.setProp(host, name, f);
       f.dispose();
     };
     fn('get', (args) => {
-      const key = text(args.string(0));
+      const key = this.#text(args.string(0));
       this.#charge(byteLength(key));
       const host = this.#requireHost(false, 'ctx.state.get');
       let json: string | null;
@@ -430,8 +429,8 @@ export class Sandbox {
       return undefined;
     });
     fn('range', (args) => {
-      const start = text(args.string(0));
-      const end = args.isUndefined(1) ? undefined : text(args.string(1));
+      const start = this.#text(args.string(0));
+      const end = args.isUndefined(1) ? undefined : this.#text(args.string(1));
       const limit = args.isUndefined(2) ? this.#opts.defaultRangeLimit : args.number(2);
       this.#charge(byteLength(start) + (end === undefined ? 0 : byteLength(end)));
       if (limit > this.#opts.maxRangeLimit) {
