@@ -6,7 +6,7 @@
  * 16 child slots through the 4 binary levels inside it, with the same collapse rules.
  */
 import { hash as oneShotHash } from 'node:crypto';
-import { assertHashAlgorithm, BsnError, type HashAlgorithm } from '@bsn/core';
+import { assertHashAlgorithm, BsnError, type HashAlgorithm, SPARSE_MERKLE_PLACEHOLDER } from '@bsn/core';
 
 /**
  * A node hash inside the tree: its 32 bytes as a one-byte string, one char per byte (Node's
@@ -17,8 +17,8 @@ import { assertHashAlgorithm, BsnError, type HashAlgorithm } from '@bsn/core';
  */
 export type HashString = string;
 
-/** The hash of an empty subtree (32 zero bytes), as sparse-merkle's SPARSE_MERKLE_PLACEHOLDER. */
-export const PLACEHOLDER: HashString = '\0'.repeat(32);
+/** The hash of an empty subtree: sparse-merkle's SPARSE_MERKLE_PLACEHOLDER as a tree hash. */
+export const PLACEHOLDER: HashString = hashString(SPARSE_MERKLE_PLACEHOLDER);
 
 /** A parent's reference to a child node: the version it was written at, its hash, and whether it is a leaf. */
 export interface ChildRef {
