@@ -63,8 +63,8 @@ class SandboxPool {
 
 /**
  * An instance of a js contract for one block. It keeps one sandbox for all the block's calls and
- * replaces it after an abnormal failure (out of gas, memory or stack), which every node does at
- * the same call, so reuse never makes nodes diverge.
+ * resets it (or, when it cannot be reset, replaces it) after an abnormal failure (out of gas,
+ * memory or stack), which every node does at the same call, so reuse never makes nodes diverge.
  */
 class JsContractInstance implements ContractInstance {
   readonly methods: readonly string[];
