@@ -149,6 +149,28 @@ interface PreparedWrite {
 /** Rows per multi-row INSERT of tree nodes or values; a block's remainder goes one row at a time. */
 const CHUNK = 64;
 
+/**
+ * Inserts `rows` (a flat array, `width` parameters per row) with `many`, the INSERT of CHUNK rows,
+ * then the remainder with `one`, the single-row INSERT.
+ */
+function insertRows(
+  many: Database.Statement,
+  one: Database.Statement,
+  rows: ReadonlyArray<unknown>,
+  width: number,
+): void {
+  const chunk = CHUNK * width;
+  let i = 0;
+  if (rows.length >= chunk) {
+    const params = new Array<unknown>(chunk);
+    for (; i + chunk <= rows.length; i += chunk) {
+      for (let k = 0; k < chunk; k++) params[k] = rows[i + k];
+      many.run(params);
+    }
+  }
+  for (; i < rows.length; i += width) one.run(rows.slice(i, i + width));
+}
+
 function prepareStatements(db: Database.Database) {
   return {
     latest: db.prepare('SELECT height, root, root_version FROM state_roots ORDER BY height DESC LIMIT 1'),
@@ -231,25 +253,9 @@ export class WorldState {
     // A transaction function: its own transaction when called alone, a savepoint inside the
     // caller's transaction — so it is atomic either way and commits or rolls back with the block.
     this.#applyTx = db.transaction((height: number, writes: readonly PreparedWrite[]) => {
-      let i = 0;
-      if (writes.length >= CHUNK) {
-        const params = new Array<string | number | null>(CHUNK * 5);
-        for (; i + CHUNK <= writes.length; i += CHUNK) {
-          for (let k = 0; k < CHUNK; k++) {
-            const w = writes[i + k]!;
-            params[5 * k] = w.contract;
-            params[5 * k + 1] = w.key;
-            params[5 * k + 2] = height;
-            params[5 * k + 3] = w.text;
-            params[5 * k + 4] = w.txId;
-          }
-          stmt.putValues.run(params);
-        }
-      }
-      for (; i < writes.length; i++) {
-        const w = writes[i]!;
-        stmt.putValue.run(w.contract, w.key, height, w.text, w.txId);
-      }
+      const values: Array<string | number | null> = [];
+      for (const w of writes) values.push(w.contract, w.key, height, w.text, w.txId);
+      insertRows(stmt.putValues, stmt.putValue, values, 5);
       let next: TreeRoot;
       try {
         next = this.#tree.update(
@@ -441,24 +447,13 @@ export class WorldState {
     const raw = this.#pending;
     const order: Array<{ key: string; at: number }> = [];
     for (let at = 0; at < raw.length; at += 3) {
-      const p = raw[at + 1] as Uint8Array;
-      order.push({ key: Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('latin1'), at });
+      order.push({ key: asBuffer(raw[at + 1] as Uint8Array).toString('latin1'), at });
     }
     order.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
     const rows: Array<number | Uint8Array> = [];
     for (const o of order) rows.push(raw[o.at]!, raw[o.at + 1]!, raw[o.at + 2]!);
     raw.length = 0;
-    const chunk = CHUNK * 3;
-    let i = 0;
-    if (rows.length >= chunk) {
-      const params = new Array<number | Uint8Array>(chunk);
-      for (; i + chunk <= rows.length; i += chunk) {
-        for (let k = 0; k < chunk; k++) params[k] = rows[i + k]!;
-        this.#stmt.putNodes.run(params);
-      }
-    }
-    for (; i < rows.length; i += 3) this.#stmt.putNode.run(rows[i], rows[i + 1], rows[i + 2]);
-    rows.length = 0;
+    insertRows(this.#stmt.putNodes, this.#stmt.putNode, rows, 3);
   }
 
   #latestRow(): RootRow | undefined {
