@@ -144,11 +144,6 @@ export class Crossings {
     return { value };
   }
 
-  /** True when promise jobs are queued (far cheaper than asking the runtime to run none). */
-  hasPendingJob(): boolean {
-    return this.#runtime.hasPendingJob();
-  }
-
   /** Frees the argument slot (the QuickJS values are freed with the runtime). */
   dispose(): void {
     if (this.#argv !== 0) this.#em._free(this.#argv);

@@ -718,7 +718,7 @@ export class Sandbox {
   #drainJobs(): void {
     for (;;) {
       // Asking is far cheaper than running an empty queue, and most calls queue nothing.
-      if (this.#failure || !this.#crossings.hasPendingJob()) return;
+      if (this.#failure || !this.#runtime.hasPendingJob()) return;
       const jobs = this.#runtime.executePendingJobs(-1);
       if (jobs.error) {
         // A job that threw (an unhandled rejection) fails only its own promise chain, as in any engine;
