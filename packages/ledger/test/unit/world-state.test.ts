@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,15 @@ const ROOTS_PINNED: Record<string, readonly string[]> = {
   ],
 };
 
+/**
+ * SHA-256 over the tree node rows (`version:path:data` in hex, one line each, in key order) the
+ * pinned-roots test leaves in state_nodes, as stored when the storage format was fixed.
+ */
+const NODES_PINNED: Record<string, string> = {
+  sha256: '4e2beb313d4fd396be746c86e60fd9e7f7f44f9c36f248f7da9460bc9c206ff0',
+  sm3: '6f0b9c81d92f85a075eb5c5d03542fd24e2d664b1034c18d7e29f5a4d5f2c326',
+};
+
 /** The root the in-memory reference tree of `@bsn/core` gives for a model of the state. */
 function referenceRoot(model: ReadonlyMap<string, JsonValue>, alg: HashAlgorithm = 'sha256'): string {
   return sparseMerkleRoot(
@@ -95,12 +105,12 @@ describe('WorldState basics', () => {
     assert.ok(verifyStateProof(p.root, 'c', 'k', null, p.proof));
   });
 
-  it('gives the roots it gave when the storage format was fixed (pinned, sha256 and sm3)', () => {
+  it('gives the roots and tree node rows it gave when the storage format was fixed (pinned, sha256 and sm3)', () => {
     // State roots are in every block's commit record and every proof: a change to how the tree
     // hashes, splits or collapses nodes would leave existing chains unable to replay. The tests
     // above compare with core's reference tree, which would move with such a change; these do not.
     for (const [alg, pinned] of Object.entries(ROOTS_PINNED)) {
-      const { ws } = memoryState(alg as HashAlgorithm);
+      const { db, ws } = memoryState(alg as HashAlgorithm);
       const roots: string[] = [];
       for (let height = 1; height <= 4; height++) {
         const writes: WorldStateWrite[] = [];
@@ -115,6 +125,17 @@ describe('WorldState basics', () => {
         roots.push(ws.applyBlock(height, writes));
       }
       assert.deepEqual(roots, pinned, alg);
+      // The stored node bytes too: every node of the chain reads them back at (version, path), so
+      // they stay byte for byte what earlier versions wrote.
+      const nodes = createHash('sha256');
+      const rows = db
+        .prepare('SELECT version, path, data FROM state_nodes ORDER BY version, path')
+        .raw()
+        .all() as Array<[number, Buffer, Buffer]>;
+      for (const [version, path, data] of rows) {
+        nodes.update(`${version}:${path.toString('hex')}:${data.toString('hex')}\n`);
+      }
+      assert.equal(nodes.digest('hex'), NODES_PINNED[alg], `${alg} node rows`);
     }
   });
 
