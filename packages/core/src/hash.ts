@@ -30,16 +30,23 @@ function checkAlgorithm(alg: string): asserts alg is HashAlgorithm {
   if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
 }
 
-/** Runs a hash, naming the algorithm if this machine's OpenSSL turns out to lack it. */
-function digestOf(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
-  let out: Buffer;
+/**
+ * Runs the one-shot crypto.hash (no Hash object per digest: these run thousands of times per
+ * block), naming the algorithm if this machine's OpenSSL turns out to lack it.
+ */
+function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'buffer'): Buffer;
+function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'hex'): string;
+function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'buffer' | 'hex'): Buffer | string {
   try {
-    // The one-shot crypto.hash: no Hash object per digest (these run thousands of times per block).
-    out = oneShotHash(alg, data, 'buffer');
+    return oneShotHash(alg, data, output);
   } catch (cause) {
     assertHashAlgorithm(alg);
     throw cause;
   }
+}
+
+function digestOf(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+  const out = oneShot(alg, data, 'buffer');
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -47,6 +54,15 @@ function digestOf(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
 export function hash(data: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
   checkAlgorithm(alg);
   return digestOf(alg, data);
+}
+
+/**
+ * The digest of `data` as lower-case hex, the same as `toHex(hash(data))` without the digest's
+ * bytes in between; a string is hashed as its UTF-8 bytes (no copy of it is made first).
+ */
+export function hashHex(data: Uint8Array | string, alg: HashAlgorithm = DEFAULT_HASH): string {
+  checkAlgorithm(alg);
+  return oneShot(alg, data, 'hex');
 }
 
 /** Parts up to this many bytes in all are copied into one buffer and hashed in one call. */

@@ -9,9 +9,9 @@
  * Hex is lower-case everywhere; heights start at 1; the block before the first has hash
  * {@link ZERO_HASH}.
  */
-import { canonicalEncode, type JsonValue } from './encoding.js';
+import { canonicalEncode, canonicalString, type JsonValue } from './encoding.js';
 import { BsnError } from './errors.js';
-import { DEFAULT_HASH, type HashAlgorithm, hash } from './hash.js';
+import { DEFAULT_HASH, type HashAlgorithm, hash, hashHex } from './hash.js';
 import { fromHex, toHex } from './hex.js';
 import { merkleRoot } from './merkle.js';
 import { type KeyInput, type SignatureCheck, signBytes, verifySignatureDetailed } from './signature.js';
@@ -60,7 +60,18 @@ export interface SignedTransaction {
 
 /** The transaction id: hex hash of the canonical encoding of the payload (the signature is not part of it). */
 export function transactionId(payload: TransactionPayload, alg: HashAlgorithm = DEFAULT_HASH): string {
-  return toHex(hash(canonicalEncode(payload), alg));
+  return canonicalTransactionId(canonicalString(payload), alg);
+}
+
+/**
+ * The txId of a payload already in canonical form, as text or as its UTF-8 bytes: what
+ * {@link transactionId} gives for that payload, for callers that hold the encoding anyway.
+ */
+export function canonicalTransactionId(
+  canonical: string | Uint8Array,
+  alg: HashAlgorithm = DEFAULT_HASH,
+): string {
+  return hashHex(canonical, alg);
 }
 
 /** Signs a payload with the signer's private key. */

@@ -12,10 +12,9 @@
  * The domain bytes keep leaves and internal nodes apart. The tree shape is a function of the key
  * set alone, so the root is independent of insertion order and of how writes were batched.
  */
-import { hash as oneShotHash } from 'node:crypto';
 import { canonicalEncode, type JsonValue } from './encoding.js';
 import { BsnError } from './errors.js';
-import { assertHashAlgorithm, DEFAULT_HASH, type HashAlgorithm, hashParts } from './hash.js';
+import { DEFAULT_HASH, type HashAlgorithm, hashHex, hashParts } from './hash.js';
 import { bytesEqual, fromHex, toHex, utf8 } from './hex.js';
 
 const SEPARATOR = new Uint8Array([0]);
@@ -47,23 +46,13 @@ export interface SparseMerkleProof {
   readonly siblings: readonly string[];
 }
 
-// Tree hashing is the hot path of a block commit (thousands of node hashes per block): hashing
-// one 65-byte buffer with the one-shot crypto.hash avoids a Hash object per node, which costs
-// more in garbage collection than in hashing. Falls back to hashParts for other input sizes.
-const scratch = Buffer.alloc(65);
+// The domain-separation byte of a leaf (0) and of an internal node (1).
+const TAGS = [new Uint8Array([0]), new Uint8Array([1])] as const;
 
-function hash65(tag: number, a: Uint8Array, b: Uint8Array, alg: HashAlgorithm): Uint8Array {
-  if (a.length !== 32 || b.length !== 32) return hashParts([new Uint8Array([tag]), a, b], alg);
-  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
-  scratch[0] = tag;
-  scratch.set(a, 1);
-  scratch.set(b, 33);
-  try {
-    return oneShotHash(alg, scratch, 'buffer');
-  } catch (cause) {
-    assertHashAlgorithm(alg); // names the algorithm when this machine's OpenSSL lacks it
-    throw cause;
-  }
+// H(tag ‖ a ‖ b): hashParts copies such small inputs into one buffer and uses the one-shot digest
+// (tree hashing is the hot path of a block commit: thousands of node hashes per block).
+function hash65(tag: 0 | 1, a: Uint8Array, b: Uint8Array, alg: HashAlgorithm): Uint8Array {
+  return hashParts([TAGS[tag], a, b], alg);
 }
 
 /** H(0x00 ‖ keyHash ‖ valueHash): the hash of a leaf. */
@@ -103,14 +92,12 @@ export function stateKeyHash(contract: string, key: string, alg: HashAlgorithm =
       },
     );
   }
-  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
-  return oneShotHash(alg, Buffer.concat([utf8(contract), SEPARATOR, utf8(key)]), 'hex');
+  return hashHex(Buffer.concat([utf8(contract), SEPARATOR, utf8(key)]), alg);
 }
 
 /** The value hash of a state entry: H(canonicalEncode(value)). */
 export function stateValueHash(value: JsonValue, alg: HashAlgorithm = DEFAULT_HASH): string {
-  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
-  return oneShotHash(alg, canonicalEncode(value), 'hex');
+  return hashHex(canonicalEncode(value), alg);
 }
 
 function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {

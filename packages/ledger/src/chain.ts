@@ -18,6 +18,7 @@ import {
   type CommitCertificate,
   type CommitStatement,
   canonicalString,
+  canonicalTransactionId,
   DEFAULT_HASH,
   fromHex,
   type HashAlgorithm,
@@ -35,7 +36,7 @@ import Database from 'better-sqlite3';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
-import { textId, VerifiedSignatures } from './envelope.js';
+import { VerifiedSignatures } from './envelope.js';
 import { BlockOverlay, type StateReader } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
@@ -499,7 +500,7 @@ export class Chain {
         const payload = (tx as { payload?: unknown } | null)?.payload;
         const text = canonicalString(payload === undefined ? null : payload);
         payloadTexts.push(text);
-        txIds.push(textId(text, this.hash));
+        txIds.push(canonicalTransactionId(text, this.hash));
       }
     } catch (cause) {
       throw new BsnError('BSN_LEDGER_BLOCK_INVALID', 'block carries a transaction that is not JSON', {

@@ -6,11 +6,11 @@
  * the same code) if an orderer includes it anyway.
  */
 
-import { createHash } from 'node:crypto';
 import type { SignedTransaction } from '@bsn/core';
 import {
   BoundedMap,
   canonicalString,
+  canonicalTransactionId,
   type HashAlgorithm,
   isBsnError,
   type JsonValue,
@@ -134,15 +134,7 @@ export function parseEnvelope(
       },
     );
   }
-  return { ok: true, tx, txId: known?.txId ?? textId(payloadText, alg), payloadText };
-}
-
-/**
- * The txId of a canonical payload text: the same bytes as core's `transactionId`, hashed from the
- * string directly to spare a copy (this runs for every transaction, twice per node).
- */
-export function textId(payloadText: string, alg: HashAlgorithm): string {
-  return createHash(alg).update(payloadText, 'utf8').digest('hex');
+  return { ok: true, tx, txId: known?.txId ?? canonicalTransactionId(payloadText, alg), payloadText };
 }
 
 /** The expiry check against a clock: not expired, and not further ahead than the chain allows. */

@@ -3,8 +3,13 @@
  * envelope checks (certificate, signature, quota); the orderer only makes sure what it writes to
  * its log and into blocks is a well-formed {@link SignedTransaction} with a usable chain id.
  */
-import { hash } from 'node:crypto';
-import { BsnError, canonicalString, DEFAULT_HASH, isBsnError, type SignedTransaction } from '@bsn/core';
+import {
+  BsnError,
+  canonicalString,
+  canonicalTransactionId,
+  isBsnError,
+  type SignedTransaction,
+} from '@bsn/core';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
@@ -101,9 +106,7 @@ export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTra
   }
   // Every byte around the payload is ASCII, so the payload's bytes are this slice.
   const payloadEnd = encoded.length - SIGNATURE_PREFIX.length - tx.signature.length - SUFFIX.length;
-  // Hex straight from the one-shot digest: the same string as core's toHex(hash(…)), without
-  // making a Buffer of the digest first (that costs as much as hashing these ~1 KB).
-  const txId = hash(DEFAULT_HASH, encoded.subarray(PAYLOAD_PREFIX.length, payloadEnd), 'hex');
+  const txId = canonicalTransactionId(encoded.subarray(PAYLOAD_PREFIX.length, payloadEnd));
   return { tx, txId, encoded };
 }
 

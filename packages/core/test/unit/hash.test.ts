@@ -9,6 +9,7 @@ import {
   type HashAlgorithm,
   hash,
   hashCanonical,
+  hashHex,
   hashParts,
   isBsnError,
   toHex,
@@ -71,10 +72,29 @@ describe('hash', () => {
         (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
       );
       assert.throws(
+        () => hashHex('x', alg as HashAlgorithm),
+        (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
+      );
+      assert.throws(
         () => assertHashAlgorithm(alg),
         (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
       );
     }
+  });
+
+  it('hashHex is the hex of hash, of bytes or of the UTF-8 bytes of a string, for both algorithms', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }),
+        fc.constantFrom<HashAlgorithm>('sha256', 'sm3'),
+        (text, alg) => {
+          const expected = toHex(hash(utf8(text), alg));
+          assert.equal(hashHex(utf8(text), alg), expected);
+          assert.equal(hashHex(text, alg), expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('hashParts equals the hash of the concatenation, for both algorithms', () => {

@@ -7,6 +7,8 @@ import {
   type CommitCertificate,
   type CommitStatement,
   canonicalEncode,
+  canonicalString,
+  canonicalTransactionId,
   fromHex,
   generateKeyPair,
   hash,
@@ -70,6 +72,11 @@ describe('transactions', () => {
     assert.equal(transactionId(reordered), transactionId(payload));
     assert.match(transactionId(payload), /^[0-9a-f]{64}$/);
     assert.notEqual(transactionId(payload, 'sm3'), transactionId(payload));
+    // from the canonical text or its bytes, as the ledger and the orderer compute it
+    for (const alg of ['sha256', 'sm3'] as const) {
+      assert.equal(canonicalTransactionId(canonicalString(payload), alg), transactionId(payload, alg));
+      assert.equal(canonicalTransactionId(canonicalEncode(payload), alg), transactionId(payload, alg));
+    }
   });
 
   it('txId does not depend on the signature (ECDSA signatures are randomised)', () => {
