@@ -460,6 +460,39 @@ describe('WorldState storage', () => {
     assert.ok(verifyStateProof(r2, 'c', 'b', null, ws.prove('c', 'b').proof));
   });
 
+  it('a block whose tree update fails (BSN_LEDGER_STATE_CORRUPT) writes nothing, and leaves nothing for the next one', () => {
+    const block1 = Array.from({ length: 300 }, (_, i) => put(`k${i}`, i));
+    const block2 = [put('new', 1)];
+    const clean = memoryState();
+    clean.ws.applyBlock(1, block1);
+    clean.ws.applyBlock(2, block2);
+    const { db, ws } = memoryState();
+    ws.applyBlock(1, block1);
+    // A fresh instance (empty node cache) over the same rows, with the last depth-1 node gone:
+    // the update fails after it has written the nodes of the slots before it.
+    const fresh = new WorldState(db);
+    const lost = db
+      .prepare(
+        "SELECT version, path, data FROM state_nodes WHERE substr(path, 1, 1) = x'01' ORDER BY path DESC",
+      )
+      .get() as { version: number; path: Buffer; data: Buffer };
+    db.prepare('DELETE FROM state_nodes WHERE version = ? AND path = ?').run(lost.version, lost.path);
+    const many = Array.from({ length: 300 }, (_, i) => put(`k${i}`, i + 1));
+    assert.throws(() => fresh.applyBlock(2, many), { code: 'BSN_LEDGER_STATE_CORRUPT' });
+    assert.equal(fresh.latestHeight(), 1);
+    assert.equal(db.prepare('SELECT count(*) FROM state_nodes WHERE version = 2').pluck().get(), 0);
+    // Repaired, height 2 applies other writes and stores exactly the nodes a clean run stores.
+    db.prepare('INSERT INTO state_nodes (version, path, data) VALUES (?, ?, ?)').run(
+      lost.version,
+      lost.path,
+      lost.data,
+    );
+    assert.equal(fresh.applyBlock(2, block2), clean.ws.root(2));
+    const rowsOf = (d: Database.Database) =>
+      d.prepare('SELECT version, path, data FROM state_nodes ORDER BY version, path').raw().all();
+    assert.deepEqual(rowsOf(db), rowsOf(clean.db));
+  });
+
   it('commits with the caller transaction: state and the caller rows land together', () => {
     const { db, ws } = memoryState();
     db.exec('CREATE TABLE blocks (height INTEGER PRIMARY KEY)');
