@@ -368,8 +368,9 @@ export const SANDBOX_PRELUDE = `
     var caller = callers[call[4]];
     var fn = methods[call[0]];
     var t = call[2];
-    // The tx is flat (strings and numbers), so freezing it is freezing it deeply.
-    var tx = isArray(t) ? freeze({ id: t[0], chain: t[1], height: t[2], time: t[3], index: t[4] }) : freeze(t);
+    // The usual tx is flat (strings and numbers), so freezing it is freezing it deeply; a tx of
+    // another shape is not known to be flat.
+    var tx = isArray(t) ? freeze({ id: t[0], chain: t[1], height: t[2], time: t[3], index: t[4] }) : deepFreeze(t);
     var args = call[1];
     args[0] = freeze({ state: state, emit: emit, caller: caller, tx: tx });
     var result;

@@ -172,10 +172,11 @@ describe('calls', () => {
 
   test('a tx of another shape (keys reordered, an extra key) reaches the contract as it was', () => {
     const { id, chain, height, time, index } = sampleTx;
-    const tx = { chain, id, height, time, index, extra: 'x' } as unknown as typeof sampleTx;
+    const tx = { chain, id, height, time, index, extra: { nested: ['x'] } } as unknown as typeof sampleTx;
     const seen = succeeded(host.execute(instance, invocation('whoami', [], { tx }))) as { tx: object };
     assert.deepEqual(seen.tx, tx);
     assert.deepEqual(Object.keys(seen.tx), Object.keys(tx));
+    assert.equal(succeeded(host.execute(instance, invocation('txDeepFrozen', [], { tx }))), true);
   });
 
   test('arguments arrive as JSON values and a method without a return value yields null', () => {
