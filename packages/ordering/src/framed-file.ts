@@ -33,14 +33,19 @@ export function encodeFrameParts(parts: readonly Uint8Array[]): Buffer {
   for (const p of parts) size += p.length;
   checkPayloadSize(size);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + size);
-  let at = FRAME_HEADER_BYTES;
-  for (const p of parts) {
-    frame.set(p, at);
-    at += p.length;
-  }
-  frame.writeUInt32BE(size, 0);
-  frame.writeUInt32BE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  writeFrame(frame, 0, parts, size);
   return frame;
+}
+
+/** Writes the frame of a `size`-byte payload made of `parts` into `target` at `at`. */
+function writeFrame(target: Buffer, at: number, parts: readonly Uint8Array[], size: number): void {
+  let off = at + FRAME_HEADER_BYTES;
+  for (const p of parts) {
+    target.set(p, off);
+    off += p.length;
+  }
+  target.writeUInt32BE(size, at);
+  target.writeUInt32BE(crc32(target.subarray(at + FRAME_HEADER_BYTES, off)), at + 4);
 }
 
 function checkPayloadSize(size: number): void {
@@ -193,9 +198,7 @@ export class FramedFile {
     let at = 0;
     for (const p of payloads) {
       offsets.push(this.size + at);
-      batch.writeUInt32BE(p.length, at);
-      batch.writeUInt32BE(crc32(p), at + 4);
-      batch.set(p, at + FRAME_HEADER_BYTES);
+      writeFrame(batch, at, [p], p.length);
       at += FRAME_HEADER_BYTES + p.length;
     }
     await this.write([batch], size);

@@ -147,3 +147,15 @@ test('a record framed from parts is the frame of their concatenation, and append
     ['one', 'two'],
   );
 });
+
+test('the frame layout is fixed: u32 BE length, u32 BE CRC-32 of the payload, the payload', async () => {
+  // Files written by earlier versions must stay readable: pinned bytes, not a second encoder.
+  const abc = '00000003352441c2616263';
+  assert.equal(encodeFrame(Buffer.from('abc')).toString('hex'), abc);
+  assert.equal(encodeFrameParts([Buffer.from('a'), Buffer.from('bc')]).toString('hex'), abc);
+  const path = nextPath();
+  const f = await FramedFile.open(path);
+  await f.append([Buffer.from('abc'), Buffer.from('abc')]);
+  await f.close();
+  assert.equal(readFileSync(path).toString('hex'), abc + abc);
+});
