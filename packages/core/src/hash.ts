@@ -35,8 +35,12 @@ function checkAlgorithm(alg: string): asserts alg is HashAlgorithm {
  * block), naming the algorithm if this machine's OpenSSL turns out to lack it.
  */
 function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'buffer'): Buffer;
-function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'hex'): string;
-function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'buffer' | 'hex'): Buffer | string {
+function oneShot(alg: HashAlgorithm, data: Uint8Array | string, output: 'hex' | 'binary'): string;
+function oneShot(
+  alg: HashAlgorithm,
+  data: Uint8Array | string,
+  output: 'buffer' | 'hex' | 'binary',
+): Buffer | string {
   try {
     return oneShotHash(alg, data, output);
   } catch (cause) {
@@ -63,6 +67,16 @@ export function hash(data: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8
 export function hashHex(data: Uint8Array | string, alg: HashAlgorithm = DEFAULT_HASH): string {
   checkAlgorithm(alg);
   return oneShot(alg, data, 'hex');
+}
+
+/**
+ * The digest of `data` as a one-byte string (latin1: one character per byte), the cheapest form
+ * the one-shot digest comes in — no ArrayBuffer per digest — for code that keeps many hashes as
+ * map keys or splices them into encodings (the state tree). A string is hashed as its UTF-8 bytes.
+ */
+export function hashLatin1(data: Uint8Array | string, alg: HashAlgorithm = DEFAULT_HASH): string {
+  checkAlgorithm(alg);
+  return oneShot(alg, data, 'binary'); // 'binary' is Node's name for latin1
 }
 
 /** Parts up to this many bytes in all are copied into one buffer and hashed in one call. */

@@ -10,6 +10,7 @@ import {
   hash,
   hashCanonical,
   hashHex,
+  hashLatin1,
   hashParts,
   isBsnError,
   toHex,
@@ -76,13 +77,17 @@ describe('hash', () => {
         (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
       );
       assert.throws(
+        () => hashLatin1('x', alg as HashAlgorithm),
+        (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
+      );
+      assert.throws(
         () => assertHashAlgorithm(alg),
         (e) => isBsnError(e, 'BSN_HASH_UNSUPPORTED'),
       );
     }
   });
 
-  it('hashHex is the hex of hash, of bytes or of the UTF-8 bytes of a string, for both algorithms', () => {
+  it('hashHex and hashLatin1 are hash as hex / one-byte text, of bytes or of the UTF-8 bytes of a string, for both algorithms', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme' }),
@@ -91,6 +96,8 @@ describe('hash', () => {
           const expected = toHex(hash(utf8(text), alg));
           assert.equal(hashHex(utf8(text), alg), expected);
           assert.equal(hashHex(text, alg), expected);
+          assert.equal(Buffer.from(hashLatin1(text, alg), 'latin1').toString('hex'), expected);
+          assert.equal(hashLatin1(utf8(text), alg), hashLatin1(text, alg));
         },
       ),
       { numRuns: 200 },

@@ -5,8 +5,7 @@
  * the binary tree in `@bsn/core` (sparse-merkle.ts): an internal node's hash is computed from its
  * 16 child slots through the 4 binary levels inside it, with the same collapse rules.
  */
-import { hash as oneShotHash } from 'node:crypto';
-import { assertHashAlgorithm, BsnError, type HashAlgorithm, SPARSE_MERKLE_PLACEHOLDER } from '@bsn/core';
+import { BsnError, type HashAlgorithm, hashLatin1, SPARSE_MERKLE_PLACEHOLDER } from '@bsn/core';
 
 /**
  * A node hash inside the tree: its 32 bytes as a one-byte string, one char per byte (Node's
@@ -196,13 +195,7 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
 const scratch = Buffer.alloc(1 + 2 * HASH_BYTES);
 
 function digest(alg: HashAlgorithm, input: Uint8Array): HashString {
-  if (alg !== 'sha256' && alg !== 'sm3') assertHashAlgorithm(alg);
-  try {
-    return oneShotHash(alg, input, 'binary'); // 'binary' is Node's alias of 'latin1'
-  } catch (cause) {
-    assertHashAlgorithm(alg); // names the algorithm when this machine's OpenSSL lacks it
-    throw cause;
-  }
+  return hashLatin1(input, alg);
 }
 
 /** H(0x00 ‖ keyHash ‖ valueHash), the hash of a leaf, from its encoding (as {@link encodeNode} makes it). */

@@ -21,7 +21,6 @@
  * because nodes are never shared between versions by content.
  */
 
-import { hash as oneShotHash } from 'node:crypto';
 import {
   assertHashAlgorithm,
   BsnError,
@@ -30,6 +29,7 @@ import {
   EMPTY_STATE_ROOT,
   fromHex,
   type HashAlgorithm,
+  hashLatin1,
   type JsonValue,
   type SparseMerkleProof,
   stateKeyHash,
@@ -121,7 +121,7 @@ function invalid(message: string, details: Record<string, unknown>): never {
  * ArrayBuffer per digest.
  */
 function digestBytes(alg: HashAlgorithm, text: string): Buffer {
-  return Buffer.from(oneShotHash(alg, text, 'binary'), 'latin1');
+  return Buffer.from(hashLatin1(text, alg), 'latin1');
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
