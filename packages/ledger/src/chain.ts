@@ -33,6 +33,7 @@ import {
   ZERO_HASH,
 } from '@bsn/core';
 import Database from 'better-sqlite3';
+import { decodeBlockTxs, encodeBlockTxs } from './block-body.js';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
@@ -324,7 +325,11 @@ export class Chain {
       | { header: string; signature: string; txs: string }
       | undefined;
     if (!row) return undefined;
-    return { header: JSON.parse(row.header), signature: row.signature, txs: JSON.parse(row.txs) };
+    return {
+      header: JSON.parse(row.header),
+      signature: row.signature,
+      txs: decodeBlockTxs(row.txs) as Block['txs'],
+    };
   }
 
   /** The receipts of the block at `height` in transaction order (empty if not committed). */
@@ -547,7 +552,7 @@ export class Chain {
         hash,
         canonicalString(header),
         String(block.signature),
-        JSON.stringify(block.txs),
+        encodeBlockTxs(block.txs),
       );
       execution.results.forEach((r, idx) => {
         stmt.insertTx.run(

@@ -100,6 +100,10 @@ export const ledgerErrorCodes = {
     description:
       'A chain store cannot be opened: it belongs to another chain or hash, or its schema is unknown.',
   },
+  BSN_LEDGER_STORE_CORRUPT: {
+    status: 500,
+    description: "A stored block's transactions cannot be read back: the store was changed outside the node.",
+  },
   BSN_LEDGER_CLOSED: { status: 503, description: 'The chain has been closed.' },
   BSN_LEDGER_BLOCK_UNKNOWN: { status: 404, description: 'No block is committed at the requested height.' },
   BSN_LEDGER_RUNTIME_UNKNOWN: {

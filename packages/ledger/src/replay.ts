@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Block, BsnError } from '@bsn/core';
 import Database from 'better-sqlite3';
+import { decodeBlockTxs } from './block-body.js';
 import { Chain, type ChainOptions } from './chain.js';
 
 /** Options of {@link replayChain}: how to execute (as for the chain itself), minus where the store is. */
@@ -77,7 +78,7 @@ export function replayChain(file: string, options: ReplayOptions): ReplayReport 
       const block: Block = {
         header: JSON.parse(row.header),
         signature: row.signature,
-        txs: JSON.parse(row.txs),
+        txs: decodeBlockTxs(row.txs) as Block['txs'],
       };
       let result: ReturnType<Chain['commitBlock']>;
       try {
