@@ -120,6 +120,13 @@ CREATE INDEX IF NOT EXISTS ledger_txs_by_id ON ledger_txs (tx_id, accepted);
 CREATE TABLE IF NOT EXISTS ledger_certificates (height INTEGER PRIMARY KEY, certificate TEXT NOT NULL);
 `;
 
+/** What a block's write produced, before its transaction commits. */
+interface Written {
+  readonly stateRoot: string;
+  readonly receiptsRoot: string;
+  readonly receipts: Receipt[];
+}
+
 interface CommitRow {
   height: number;
   block_hash: string;
@@ -479,19 +486,26 @@ export class Chain {
       );
     }
     this.#checkOrderer(block);
-    const execution = executeBlock(block, prepared, {
-      chain: this.id,
-      hash: this.hash,
-      limits: this.limits,
-      runtimes: this.#options.runtimes,
-      contracts: this.#options.contracts,
-      certificates: this.#options.certificates,
-      state: this.state,
-      isCommitted: (txId, expires) => this.#isCommitted(txId, expires),
-      keys: this.#keys,
-      signatures: this.#signatures,
+    // Execution and the writes share one transaction: the block's state reads then begin no read
+    // transaction each (in WAL mode, a lock round trip on the shared-memory index per read), and
+    // nothing else can run on this connection in between anyway (both are synchronous).
+    const run = this.#db.transaction(() => {
+      const execution = executeBlock(block, prepared, {
+        chain: this.id,
+        hash: this.hash,
+        limits: this.limits,
+        runtimes: this.#options.runtimes,
+        contracts: this.#options.contracts,
+        certificates: this.#options.certificates,
+        state: this.state,
+        isCommitted: (txId, expires) => this.#isCommitted(txId, expires),
+        keys: this.#keys,
+        signatures: this.#signatures,
+      });
+      return { execution, written: this.#write(block, hash, execution) };
     });
-    const result = this.#write(block, hash, execution);
+    const { execution, written } = run.immediate();
+    const result = this.#committed(block, hash, execution, written);
     this.checker.settle(txIds);
     return result;
   }
@@ -539,35 +553,39 @@ export class Chain {
     }
   }
 
-  #write(block: Block, hash: string, execution: BlockExecution): CommitResult {
+  /** Writes a block's rows (inside commitBlock's transaction); returns its roots and receipts. */
+  #write(block: Block, hash: string, execution: BlockExecution): Written {
     const { header } = block;
     const receipts = execution.results.map((r) => r.receipt);
     const receiptTexts = receipts.map((r) => canonicalString(r));
     const receiptsRoot = toHex(merkleRoot(receiptTexts.map(utf8), this.hash));
     const stmt = this.#stmt;
-    const commit = this.#db.transaction((): string => {
-      const stateRoot = this.state.applyBlock(header.height, execution.writes);
-      stmt.insertBlock.run(
+    const stateRoot = this.state.applyBlock(header.height, execution.writes);
+    stmt.insertBlock.run(
+      header.height,
+      hash,
+      canonicalString(header),
+      String(block.signature),
+      encodeBlockTxs(block.txs),
+    );
+    execution.results.forEach((r, idx) => {
+      stmt.insertTx.run(
         header.height,
-        hash,
-        canonicalString(header),
-        String(block.signature),
-        encodeBlockTxs(block.txs),
+        idx,
+        Buffer.from(execution.txIds[idx] as string, 'hex'),
+        r.accepted ? 1 : 0,
+        r.expires,
+        receiptTexts[idx],
       );
-      execution.results.forEach((r, idx) => {
-        stmt.insertTx.run(
-          header.height,
-          idx,
-          Buffer.from(execution.txIds[idx] as string, 'hex'),
-          r.accepted ? 1 : 0,
-          r.expires,
-          receiptTexts[idx],
-        );
-      });
-      stmt.insertCommit.run(header.height, hash, stateRoot, receiptsRoot, header.time);
-      return stateRoot;
     });
-    const stateRoot = commit.immediate();
+    stmt.insertCommit.run(header.height, hash, stateRoot, receiptsRoot, header.time);
+    return { stateRoot, receiptsRoot, receipts };
+  }
+
+  /** After the block's transaction committed: the head, the replay filter, and the result. */
+  #committed(block: Block, hash: string, execution: BlockExecution, written: Written): CommitResult {
+    const { header } = block;
+    const { stateRoot, receiptsRoot, receipts } = written;
     this.#head = { height: header.height, blockHash: hash, stateRoot, receiptsRoot, time: header.time };
     const filter = this.#committedIds;
     if (filter) {
