@@ -66,8 +66,7 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
     }
     out.push(']');
   } else {
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null) fail('only plain objects can be encoded', path);
+    if (!isPlainObject(obj)) fail('only plain objects can be encoded', path);
     const record = obj as Record<string, unknown>;
     const keys = Object.keys(record)
       .filter((k) => record[k] !== undefined)
@@ -173,9 +172,8 @@ function fast(value: unknown, depth: number): string | undefined {
     }
     return `${out}]`;
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const record = value as Record<string, unknown>;
+  if (!isPlainObject(value)) return undefined;
+  const record = value;
   const keys = sortedKeys(record);
   let out = '{';
   let first = true;
@@ -190,6 +188,16 @@ function fast(value: unknown, depth: number): string | undefined {
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * True for an object as JSON.parse, a literal or Object.create(null) makes it: not an array, not a
+ * class instance (whose prototype canonical encoding refuses).
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** The canonical (RFC 8785) JSON text of `value`. */

@@ -15,7 +15,7 @@
  * the txRoot and signatures check as before. A text that starts with `[` is the earlier form (the
  * transactions as they came) and is still read.
  */
-import { BsnError } from '@bsn/core';
+import { BsnError, isPlainObject } from '@bsn/core';
 
 /** The stored text of a block's transactions. */
 export function encodeBlockTxs(txs: readonly unknown[]): string {
@@ -72,12 +72,6 @@ function usualSigner(tx: unknown): string | undefined {
   if (!isPlainObject(payload)) return undefined;
   const signer = payload.signer;
   return typeof signer === 'string' ? signer : undefined;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 function corrupt(why: string): never {

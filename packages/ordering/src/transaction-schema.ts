@@ -8,6 +8,7 @@ import {
   canonicalString,
   canonicalTransactionId,
   isBsnError,
+  isPlainObject,
   type SignedTransaction,
 } from '@bsn/core';
 import { type TSchema, Type } from '@sinclair/typebox';
@@ -108,9 +109,4 @@ export function checkTransaction(value: unknown, maxTxBytes: number): CheckedTra
   const payloadEnd = encoded.length - SIGNATURE_PREFIX.length - tx.signature.length - SUFFIX.length;
   const txId = canonicalTransactionId(encoded.subarray(PAYLOAD_PREFIX.length, payloadEnd));
   return { tx, txId, encoded };
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

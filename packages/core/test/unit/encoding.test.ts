@@ -6,6 +6,7 @@ import {
   canonicalEncode,
   canonicalString,
   isBsnError,
+  isPlainObject,
   type JsonValue,
   toHex,
   utf8,
@@ -362,5 +363,17 @@ describe('canonical encoding: properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('isPlainObject: what canonical encoding accepts as an object, and nothing else', () => {
+    for (const v of [{}, { a: 1 }, JSON.parse('{"__proto__":1}'), Object.create(null)]) {
+      assert.equal(isPlainObject(v), true);
+    }
+    class Point {
+      x = 1;
+    }
+    for (const v of [null, undefined, 1, 'x', [], [1], new Point(), new Date(0), new Map()]) {
+      assert.equal(isPlainObject(v), false, String(v));
+    }
   });
 });
