@@ -15,7 +15,7 @@
  * the txRoot and signatures check as before. A text that starts with `[` is the earlier form (the
  * transactions as they came) and is still read.
  */
-import { BsnError, isPlainObject } from '@bsn/core';
+import { type Block, BsnError, isPlainObject } from '@bsn/core';
 
 /** The stored text of a block's transactions. */
 export function encodeBlockTxs(txs: readonly unknown[]): string {
@@ -39,6 +39,22 @@ export function encodeBlockTxs(txs: readonly unknown[]): string {
     entries.push(`[${i},${JSON.stringify(rest)},${JSON.stringify(signature)}]`);
   }
   return `{"signers":${JSON.stringify(signers)},"txs":[${entries.join(',')}]}`;
+}
+
+/** A row of `ledger_blocks` (the columns a block is read back from). */
+export interface StoredBlockRow {
+  readonly header: string;
+  readonly signature: string;
+  readonly txs: string;
+}
+
+/** The block a `ledger_blocks` row holds. */
+export function storedBlock(row: StoredBlockRow): Block {
+  return {
+    header: JSON.parse(row.header),
+    signature: row.signature,
+    txs: decodeBlockTxs(row.txs) as Block['txs'],
+  };
 }
 
 /** The transactions of a stored text (either form), as they were ordered. */

@@ -33,7 +33,7 @@ import {
   ZERO_HASH,
 } from '@bsn/core';
 import Database from 'better-sqlite3';
-import { decodeBlockTxs, encodeBlockTxs } from './block-body.js';
+import { encodeBlockTxs, type StoredBlockRow, storedBlock } from './block-body.js';
 import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
@@ -328,15 +328,8 @@ export class Chain {
   /** The block committed at `height`, or undefined. */
   block(height: number): Block | undefined {
     this.#open();
-    const row = this.#stmt.blockAt.get(height) as
-      | { header: string; signature: string; txs: string }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      header: JSON.parse(row.header),
-      signature: row.signature,
-      txs: decodeBlockTxs(row.txs) as Block['txs'],
-    };
+    const row = this.#stmt.blockAt.get(height) as StoredBlockRow | undefined;
+    return row && storedBlock(row);
   }
 
   /** The receipts of the block at `height` in transaction order (empty if not committed). */

@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Block, BsnError } from '@bsn/core';
+import { BsnError } from '@bsn/core';
 import Database from 'better-sqlite3';
-import { decodeBlockTxs } from './block-body.js';
+import { type StoredBlockRow, storedBlock } from './block-body.js';
 import { Chain, type ChainOptions } from './chain.js';
 
 /** Options of {@link replayChain}: how to execute (as for the chain itself), minus where the store is. */
@@ -73,13 +73,8 @@ export function replayChain(file: string, options: ReplayOptions): ReplayReport 
     const mismatches: ReplayMismatch[] = [];
     let height = 0;
     for (let h = 1; h <= to; h++) {
-      const row = blockAt.get(h) as { header: string; signature: string; txs: string };
+      const block = storedBlock(blockAt.get(h) as StoredBlockRow);
       const expected = commitAt.get(h) as CommitRow;
-      const block: Block = {
-        header: JSON.parse(row.header),
-        signature: row.signature,
-        txs: decodeBlockTxs(row.txs) as Block['txs'],
-      };
       let result: ReturnType<Chain['commitBlock']>;
       try {
         result = target.commitBlock(block);
