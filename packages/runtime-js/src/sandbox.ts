@@ -28,7 +28,6 @@ import {
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSRuntime,
-  type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 import { Crossings, type HostArgs } from './crossings.js';
 import type { RuntimeJsErrorCode } from './errors.js';
@@ -54,6 +53,9 @@ interface Failure {
   readonly code: string;
   readonly message: string;
 }
+
+/** QuickJS could not allocate: its own "out of memory", or no memory left for a call's argument. */
+const OUT_OF_MEMORY: Failure = { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
 
 /** Thrown by host functions to unwind into the sandbox after a sticky failure was recorded. */
 class StickyFailure extends Error {}
@@ -131,7 +133,6 @@ export class Sandbox {
   /** The contract's public method names, sorted. */
   readonly methods: readonly string[];
   readonly #opts: JsRuntimeOptions;
-  readonly #module: QuickJSWASMModule;
   readonly #em: EitherModule;
   readonly #breakAddress: number | undefined;
   /** The linear memory below the heap break right after loading (see {@link Sandbox.reset}), and that break. */
@@ -171,10 +172,9 @@ export class Sandbox {
   constructor(engine: QuickJSEngine, code: string, opts: JsRuntimeOptions) {
     this.#opts = opts;
     const instance = engine.instantiate(opts.memoryLimitBytes + SANDBOX_BASE_MEMORY_BYTES);
-    this.#module = instance.quickjs;
     this.#em = instance.module;
     this.#breakAddress = instance.breakAddress;
-    this.#runtime = this.#module.newRuntime();
+    this.#runtime = instance.quickjs.newRuntime();
     this.#runtime.setMemoryLimit(opts.memoryLimitBytes);
     this.#runtime.setMaxStackSize(opts.maxStackBytes);
     this.#runtime.setInterruptHandler(() => this.#onTick());
@@ -315,13 +315,18 @@ export class Sandbox {
     this.#ticks++;
     if (this.#failure) return true;
     if (this.#gasSoFar() > this.#gasLimit) {
-      this.#failure = {
-        code: 'BSN_CONTRACT_OUT_OF_GAS',
-        message: `the call used more than its gas limit of ${this.#gasLimit}`,
-      };
+      this.#failure = this.#outOfGas();
       return true;
     }
     return false;
+  }
+
+  /** The failure of a call past its gas limit, wherever that is noticed. */
+  #outOfGas(): Failure {
+    return {
+      code: 'BSN_CONTRACT_OUT_OF_GAS',
+      message: `the call used more than its gas limit of ${this.#gasLimit}`,
+    };
   }
 
   #gasSoFar(): number {
@@ -337,7 +342,8 @@ export class Sandbox {
   #charge(bytes: number): void {
     this.#hostGas += this.#opts.hostCallGas + bytes * this.#opts.hostByteGas;
     if (this.#gasSoFar() > this.#gasLimit) {
-      this.#fail('BSN_CONTRACT_OUT_OF_GAS', `the call used more than its gas limit of ${this.#gasLimit}`);
+      const { code, message } = this.#outOfGas();
+      this.#fail(code, message);
     }
   }
 
@@ -531,8 +537,7 @@ export class Sandbox {
   /** Maps an exception that escaped to the host to a failure. */
   #classify(error: QuickJSHandle): Failure {
     const dumped: unknown = this.#context.dump(error);
-    if (dumped === null || dumped === undefined)
-      return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
+    if (dumped === null || dumped === undefined) return OUT_OF_MEMORY;
     const e = (typeof dumped === 'object' ? dumped : {}) as {
       name?: unknown;
       message?: unknown;
@@ -544,12 +549,7 @@ export class Sandbox {
       return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message };
     if (name === 'InternalError' && message === 'stack overflow')
       return { code: 'BSN_CONTRACT_STACK_OVERFLOW', message };
-    if (name === 'InternalError' && message === 'interrupted') {
-      return {
-        code: 'BSN_CONTRACT_OUT_OF_GAS',
-        message: `the call used more than its gas limit of ${this.#gasLimit}`,
-      };
-    }
+    if (name === 'InternalError' && message === 'interrupted') return this.#outOfGas();
     if (name === 'BsnRuntimeError' && typeof e.code === 'string') return { code: e.code, message };
     return { code: 'BSN_CONTRACT_THREW', message: message.slice(0, 1024) };
   }
@@ -602,10 +602,7 @@ export class Sandbox {
     let outcome: Outcome | undefined;
     try {
       if (this.#gasSoFar() > this.#gasLimit) {
-        this.#failure = {
-          code: 'BSN_CONTRACT_OUT_OF_GAS',
-          message: `the call used more than its gas limit of ${this.#gasLimit}`,
-        };
+        this.#failure = this.#outOfGas();
       } else {
         outcome = this.#run(call, argsJson);
       }
@@ -629,12 +626,7 @@ export class Sandbox {
       throw this.#crash;
     }
     const gasUsed = Math.min(this.#gasSoFar(), this.#gasLimit);
-    if (this.#gasSoFar() > this.#gasLimit && !this.#failure) {
-      this.#failure = {
-        code: 'BSN_CONTRACT_OUT_OF_GAS',
-        message: `the call used more than its gas limit of ${this.#gasLimit}`,
-      };
-    }
+    if (this.#gasSoFar() > this.#gasLimit && !this.#failure) this.#failure = this.#outOfGas();
     const failure = this.#failure ?? (outcome && !outcome.ok ? outcome.failure : undefined);
     if (failure) {
       // Out of gas consumes the whole budget, whatever tick it was noticed on.
@@ -709,7 +701,7 @@ export class Sandbox {
 
   /** The failure of a call into QuickJS that threw (or could not even allocate its argument). */
   #failureOf(res: { error: QuickJSHandle } | undefined): Failure {
-    if (res === undefined) return { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
+    if (res === undefined) return OUT_OF_MEMORY;
     const failure = this.#classify(res.error);
     res.error.dispose();
     return failure;
