@@ -29,6 +29,7 @@ import {
   type LeafNode,
   leafBytesHash,
   leafFromData,
+  MAX_VERSION,
   nibble,
   nodePath,
   rangeHash,
@@ -127,6 +128,11 @@ export class VersionedStateTree {
    * overwritten.
    */
   update(root: TreeRoot, version: number, updates: readonly TreeUpdate[]): TreeRoot {
+    if (!Number.isSafeInteger(version) || version < 1 || version > MAX_VERSION) {
+      throw new BsnError('BSN_INVALID_ARGUMENT', `a tree version must be an integer in 1..${MAX_VERSION}`, {
+        details: { version },
+      });
+    }
     if (updates.length === 0) return root;
     for (const u of updates) {
       if (u.keyHash.length !== 32 || (u.valueHash !== null && u.valueHash.length !== 32)) {

@@ -139,11 +139,11 @@ export function encodeNode(node: TreeNode): Buffer {
   return out;
 }
 
-const MAX_VERSION = 2 ** (8 * VERSION_BYTES) - 1;
+/** The largest version a node encoding can hold (VERSION_BYTES bytes); the tree refuses larger ones. */
+export const MAX_VERSION = 2 ** (8 * VERSION_BYTES) - 1;
 
-/** A version's VERSION_BYTES big-endian bytes as latin1 chars (RangeError beyond 48 bits, as writeUIntBE). */
+/** A version's VERSION_BYTES big-endian bytes as latin1 chars (versions are checked by the tree's update). */
 function versionChars(v: number): string {
-  if (!(v >= 0 && v <= MAX_VERSION)) Buffer.alloc(VERSION_BYTES).writeUIntBE(v, 0, VERSION_BYTES);
   return String.fromCharCode(
     Math.floor(v / 2 ** 40) & 0xff,
     Math.floor(v / 2 ** 32) & 0xff,

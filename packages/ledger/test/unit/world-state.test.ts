@@ -8,6 +8,7 @@ import {
   EMPTY_STATE_ROOT,
   fromHex,
   type HashAlgorithm,
+  isBsnError,
   type JsonValue,
   sparseMerkleProof,
   sparseMerkleRoot,
@@ -677,5 +678,20 @@ describe('VersionedStateTree with adversarial key hashes (properties)', () => {
     const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} });
     const root: TreeRoot = { hash: new Uint8Array(32).fill(1), version: 3 };
     assert.throws(() => tree.prove(root, new Uint8Array(32)), { code: 'BSN_LEDGER_STATE_CORRUPT' });
+  });
+});
+
+describe('VersionedStateTree input checks', () => {
+  it('refuses a version a node encoding cannot hold with BSN_INVALID_ARGUMENT', () => {
+    const tree = new VersionedStateTree({ getNode: () => undefined, putNode: () => {} }, { hash: 'sha256' });
+    const update = [{ keyHash: new Uint8Array(32).fill(1), valueHash: new Uint8Array(32).fill(2) }];
+    for (const version of [0, -1, 1.5, Number.NaN, 2 ** 48, Number.MAX_SAFE_INTEGER + 2]) {
+      assert.throws(
+        () => tree.update(EMPTY_TREE_ROOT, version, update),
+        (err: unknown) => isBsnError(err) && err.code === 'BSN_INVALID_ARGUMENT',
+        String(version),
+      );
+    }
+    assert.equal(tree.update(EMPTY_TREE_ROOT, 2 ** 48 - 1, update).version, 2 ** 48 - 1);
   });
 });
