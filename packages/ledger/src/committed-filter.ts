@@ -12,6 +12,7 @@
  * holds about one time-to-live of transactions and never fills up (a generation that receives
  * more txIds than it was sized for adds a twice larger layer, keeping the false-positive rate).
  */
+import { BsnError } from '@bsn/core';
 
 /**
  * Bits per element at a layer's capacity: with {@link PROBES} probes, ≈0.06 % false positives
@@ -90,6 +91,12 @@ export class CommittedFilter {
    *   committed txId that expires at or after it (the caller loads them).
    */
   constructor(span: number, horizon: number) {
+    if (!Number.isFinite(span) || !Number.isFinite(horizon)) {
+      // A NaN span or horizon would put every txId in a generation no horizon ever drops.
+      throw new BsnError('BSN_INVALID_ARGUMENT', 'a committed-txId filter needs a finite span and horizon', {
+        details: { span, horizon },
+      });
+    }
     this.#span = Math.max(1, Math.floor(span));
     this.#horizon = horizon;
   }
@@ -101,7 +108,8 @@ export class CommittedFilter {
 
   /** Records a committed txId (one expiring before the horizon is not needed and is ignored). */
   add(txId: string, expires: number): void {
-    if (expires < this.#horizon) return;
+    // Written as in mightContain: a NaN expiry is never held (and is always "maybe" there).
+    if (!(expires >= this.#horizon)) return;
     const g = Math.floor(expires / this.#span);
     let generation = this.#generations.get(g);
     if (!generation) {

@@ -59,4 +59,17 @@ describe('CommittedFilter', () => {
       if (expires >= filter.horizon) assert.equal(filter.mightContain(id, expires), true);
     }
   });
+
+  it('refuses a span or horizon that is not a finite number, and never holds a NaN expiry', () => {
+    for (const [span, horizon] of [
+      [Number.NaN, 0],
+      [1000, Number.NaN],
+      [Number.POSITIVE_INFINITY, 0],
+    ] as const) {
+      assert.throws(() => new CommittedFilter(span, horizon), { code: 'BSN_INVALID_ARGUMENT' });
+    }
+    const filter = new CommittedFilter(1000, 0);
+    filter.add(randomId(), Number.NaN);
+    assert.equal(filter.generations, 0);
+  });
 });
