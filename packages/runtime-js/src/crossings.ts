@@ -88,9 +88,11 @@ export class Crossings {
     this.#runtime = runtime;
     this.#context = context;
     const ctx = (context as unknown as { ctx?: { value?: unknown } }).ctx?.value;
-    const callbacks = em.callbacks as { callFunction?: unknown } | undefined;
-    if (typeof ctx !== 'number' || ctx === 0 || typeof callbacks?.callFunction !== 'function') {
-      throw new Error('this quickjs-emscripten build does not expose the FFI the runtime calls directly');
+    // The engine checked the FFI callbacks once when it loaded; the context pointer is per sandbox.
+    if (typeof ctx !== 'number' || ctx === 0) {
+      throw new Error(
+        'this quickjs-emscripten build does not expose the context pointer the runtime calls directly',
+      );
     }
     this.#ctx = ctx as JSContextPointer;
     this.#undefined = context.undefined.value as JSValueConstPointer;

@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BsnError } from '@bsn/core';
 import { type EitherFFI, type EitherModule, QuickJSWASMModule } from 'quickjs-emscripten-core';
 
 const VARIANT = '@jitl/quickjs-wasmfile-release-sync';
@@ -82,7 +83,16 @@ export class QuickJSEngine {
     ]);
     const wasm = await wasmApi.compile(bytes);
     const engine = new QuickJSEngine(glue.default, ffi.QuickJSFFI, wasm);
-    engine.#breakAddress = findBreakAddress(bytes, engine.instantiate(0).module);
+    const probe = engine.instantiate(0).module;
+    // Sandboxes call into this build's FFI directly (see Crossings): a build without it is a node
+    // fault, refused here once, not a failure of each contract loaded later.
+    if (typeof (probe.callbacks as { callFunction?: unknown } | undefined)?.callFunction !== 'function') {
+      throw new BsnError(
+        'BSN_INTERNAL',
+        `${VARIANT} does not expose the FFI callbacks the js runtime calls directly (is it 0.31?)`,
+      );
+    }
+    engine.#breakAddress = findBreakAddress(bytes, probe);
     return engine;
   }
 
