@@ -28,25 +28,38 @@ const MAX_IDLE_SANDBOXES = 4;
 class SandboxPool {
   readonly #engine: QuickJSEngine;
   readonly #opts: JsRuntimeOptions;
+  readonly #reuse: boolean;
   /** Least recently returned first. */
   readonly #idle = new Map<string, Sandbox>();
+  /** Sandboxes loaded so far (each costs milliseconds; reuse keeps this low). */
+  loaded = 0;
 
-  constructor(engine: QuickJSEngine, opts: JsRuntimeOptions) {
+  constructor(engine: QuickJSEngine, opts: JsRuntimeOptions, reuse: boolean) {
     this.#engine = engine;
     this.#opts = opts;
+    this.#reuse = reuse;
   }
 
   /** A sandbox with `code` loaded, ready for calls; throws BSN_CONTRACT_LOAD_FAILED if it cannot load. */
   take(code: string): Sandbox {
     const idle = this.#idle.get(code);
-    if (idle === undefined) return new Sandbox(this.#engine, code, this.#opts);
-    this.#idle.delete(code);
-    return idle;
+    if (idle !== undefined) {
+      this.#idle.delete(code);
+      return idle;
+    }
+    const sandbox = new Sandbox(this.#engine, code, this.#opts);
+    this.loaded++;
+    return sandbox;
+  }
+
+  /** Resets a sandbox for further calls; false (the caller disposes it) when it cannot be or reuse is off. */
+  reset(sandbox: Sandbox): boolean {
+    return this.#reuse && sandbox.reset();
   }
 
   /** Takes back a sandbox of `code` that is no longer used: kept if it can be reset, disposed otherwise. */
   give(code: string, sandbox: Sandbox): void {
-    if (this.#idle.has(code) || !sandbox.reset()) {
+    if (this.#idle.has(code) || !this.reset(sandbox)) {
       sandbox.dispose();
       return;
     }
@@ -126,7 +139,7 @@ class JsContractInstance implements ContractInstance {
       this.#sandbox = sandbox;
     }
     const result = sandbox.call(call, host, argsJson);
-    if (isAbnormalFailure(result) && !sandbox.reset()) {
+    if (isAbnormalFailure(result) && !this.#pool.reset(sandbox)) {
       sandbox.dispose();
       this.#sandbox = undefined;
     }
@@ -148,10 +161,18 @@ export class JsRuntime implements ContractRuntime {
   readonly options: JsRuntimeOptions;
   readonly #pool: SandboxPool;
 
-  /** Prefer {@link createJsRuntime}; this takes an already loaded engine. */
-  constructor(options: JsRuntimeOptions, modules: { engine: QuickJSEngine }) {
+  /**
+   * Prefer {@link createJsRuntime}; this takes an already loaded engine. `reuseSandboxes: false`
+   * loads a new sandbox wherever one would be reset and reused (only to compare the two in tests).
+   */
+  constructor(options: JsRuntimeOptions, modules: { engine: QuickJSEngine; reuseSandboxes?: boolean }) {
     this.options = resolveJsRuntimeOptions(options);
-    this.#pool = new SandboxPool(modules.engine, this.options);
+    this.#pool = new SandboxPool(modules.engine, this.options, modules.reuseSandboxes ?? true);
+  }
+
+  /** How many sandboxes this runtime has loaded (the rest of its blocks and queries reused one). */
+  get sandboxesLoaded(): number {
+    return this.#pool.loaded;
   }
 
   /** Loads `code` in a throw-away sandbox and returns its public methods; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { JsonValue } from '@bsn/core';
 import type { Caller, ContractCode, InvocationResult } from '@bsn/ledger';
-import { createJsRuntime, type JsRuntime } from '@bsn/runtime-js';
+import { createJsRuntime, JsRuntime, QuickJSEngine, resolveJsRuntimeOptions } from '@bsn/runtime-js';
 import { fixtureCode, invocation, sampleCaller } from '../fixtures.js';
 import { MemoryHost } from '../memory-host.js';
 
@@ -170,10 +170,18 @@ describe('gas is deterministic', () => {
       [asset, assetBlock],
       [hostile, hostileBlock],
     ] as const) {
-      const fresh = runOn(await createJsRuntime(), code, [...block]);
-      const reused = await createJsRuntime();
+      // The baseline never resets a sandbox: a new one after each abnormal failure, as at load.
+      const engine = await QuickJSEngine.load();
+      const neverReused = new JsRuntime(resolveJsRuntimeOptions({}), { engine, reuseSandboxes: false });
+      const fresh = runOn(neverReused, code, [...block]);
+      const reused = new JsRuntime(resolveJsRuntimeOptions({}), { engine });
       for (let i = 0; i < 3; i++)
         assert.deepEqual(runOn(reused, code, [...block]), fresh, `${code.name} block ${i}`);
+      // And reuse did happen: fewer sandboxes loaded for three blocks than the baseline's one.
+      assert.ok(
+        reused.sandboxesLoaded < neverReused.sandboxesLoaded * 3,
+        `${code.name}: ${reused.sandboxesLoaded} loaded for 3 blocks, ${neverReused.sandboxesLoaded} for 1 without reuse`,
+      );
     }
   });
 
