@@ -20,7 +20,7 @@
  * call with the host's code as before, but the contract is told at its next read or when it
  * returns rather than at the write itself (if it runs out of gas first, that is the failure).
  */
-import { BsnError, canonicalString, type JsonValue } from '@bsn/core';
+import { BoundedMap, BsnError, canonicalString, type JsonValue } from '@bsn/core';
 import type { HostApi, Invocation, InvocationResult, TxContext } from '@bsn/ledger';
 import {
   DefaultIntrinsics,
@@ -163,9 +163,11 @@ export class Sandbox {
   /** The JSON text of the call's last state value put and its canonical encoding (often also its result). */
   #putJson: string | undefined;
   #putCanonical = '';
-  /** The slot of each caller (as JSON) the prelude holds, and the caller in each slot. */
-  readonly #callerSlots = new Map<string, number>();
-  #slotCallers: string[] = [];
+  /**
+   * The slot of each caller (as JSON) the prelude holds. Slots are handed out in turn, so when the
+   * map is full its oldest caller is the one in the slot handed out next, and the map drops it.
+   */
+  readonly #callerSlots = new BoundedMap<string, number>(CALLER_SLOTS);
   #nextSlot = 0;
 
   /** Instantiates QuickJS, installs the prelude and evaluates `code`; throws BSN_CONTRACT_LOAD_FAILED if it cannot. */
@@ -253,7 +255,6 @@ export class Sandbox {
   /** Forgets which callers the prelude holds (it holds none, or may not), so each is sent again. */
   #forgetCallers(): void {
     this.#callerSlots.clear();
-    this.#slotCallers = [];
     this.#nextSlot = 0;
   }
 
@@ -669,9 +670,6 @@ export class Sandbox {
       // Slots are reused in turn, so the callers held stay bounded whatever a block holds.
       slot = this.#nextSlot;
       this.#nextSlot = (slot + 1) % CALLER_SLOTS;
-      const evicted = this.#slotCallers[slot];
-      if (evicted !== undefined) this.#callerSlots.delete(evicted);
-      this.#slotCallers[slot] = callerJson;
       this.#callerSlots.set(callerJson, slot);
       input = `${head},${slot},${callerJson}]`;
     } else {
