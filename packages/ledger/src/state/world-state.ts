@@ -27,12 +27,10 @@ import {
   canonicalString,
   DEFAULT_HASH,
   EMPTY_STATE_ROOT,
-  fromHex,
   type HashAlgorithm,
   hashLatin1,
   type JsonValue,
   type SparseMerkleProof,
-  stateKeyHash,
   toHex,
 } from '@bsn/core';
 import type Database from 'better-sqlite3';
@@ -122,6 +120,15 @@ function invalid(message: string, details: Record<string, unknown>): never {
  */
 function digestBytes(alg: HashAlgorithm, text: string): Buffer {
   return Buffer.from(hashLatin1(text, alg), 'latin1');
+}
+
+/**
+ * A state key's tree key, H(utf8(contract) ‖ 0x00 ‖ utf8(key)) as core's stateKeyHash, from
+ * `id` = contract + '\0' + key: both parts are well-formed and NUL-free (callers check them with
+ * assertStateKey first), so the UTF-8 of `id` is exactly those bytes.
+ */
+function keyDigest(alg: HashAlgorithm, id: string): Buffer {
+  return digestBytes(alg, id);
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -360,9 +367,7 @@ export class WorldState {
         invalid('a state write needs a txId', { contract: w.contract, key: w.key });
       const text = w.value === null ? null : (w.canonical ?? canonicalString(w.value));
       const id = w.contract + '\0' + w.key;
-      // H(utf8(contract) ‖ 0x00 ‖ utf8(key)), as stateKeyHash in core: both are well-formed and
-      // NUL-free (checked above), so the UTF-8 of `id` is exactly those bytes.
-      const keyHash = digestBytes(this.#alg, id);
+      const keyHash = keyDigest(this.#alg, id);
       byKey.set(id, {
         contract: w.contract,
         key: w.key,
@@ -388,7 +393,7 @@ export class WorldState {
     assertStateKey('key', key);
     const row = this.#rowAt(height);
     const h = row?.height ?? 0;
-    const proof = this.#tree.prove(this.#treeRoot(row), fromHex(stateKeyHash(contract, key, this.#alg)));
+    const proof = this.#tree.prove(this.#treeRoot(row), keyDigest(this.#alg, contract + '\0' + key));
     return {
       height: h,
       root: row ? toHex(row.root) : EMPTY_STATE_ROOT,
