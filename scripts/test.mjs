@@ -49,6 +49,10 @@ if (files.length === 0) {
   console.error(`no test files found for suites: ${suites.join(', ')}`);
   process.exit(1);
 }
+// No --test-force-exit: with process isolation it can drop the verdicts of a file's last tests
+// before the parent reads them, at exit code 0 (nodejs/node#64833): a run here reported 644 of
+// 646 tests, and a failing test in such a tail would have gone unseen. Every file here exits on
+// its own, so a file that leaks a handle now hangs the run visibly instead.
 // Multi-process integration tests start their own nodes; two files at a time fits 2 cores.
 const concurrency =
   process.env.BSN_TEST_CONCURRENCY ?? (suites.includes('unit') && suites.length === 1 ? '4' : '2');
@@ -59,7 +63,6 @@ const args = [
   '--import',
   './scripts/test-setup.mjs',
   '--test',
-  '--test-force-exit',
   `--test-concurrency=${concurrency}`,
   '--test-reporter=spec',
   ...extra,
