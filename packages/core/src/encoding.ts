@@ -22,6 +22,21 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 // With the `u` flag a surrogate range matches only unpaired halves: paired ones form one code point.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const LONE_SURROGATES = /[\uD800-\uDFFF]/gu;
+
+/** True when `text` holds an unpaired UTF-16 surrogate: it is not Unicode text and cannot be encoded. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
+ * `text` with each unpaired UTF-16 surrogate replaced by U+FFFD, as a UTF-8 encoder would: for text
+ * a node records but did not choose (a contract's error message, cut to a length that may split a
+ * pair), which must encode rather than fail the block.
+ */
+export function wellFormed(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, '\uFFFD') : text;
+}
 
 function fail(message: string, path: string): never {
   throw new BsnError('BSN_ENCODING_INVALID', `${message} at ${path}`, { details: { path } });

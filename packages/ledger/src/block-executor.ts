@@ -16,6 +16,7 @@ import {
   type HashAlgorithm,
   type JsonValue,
   type Receipt,
+  wellFormed,
 } from '@bsn/core';
 import type { CertificateVerifier, PublicKeyCache } from './certificates.js';
 import {
@@ -67,9 +68,20 @@ export interface BlockExecution {
 
 const MAX_ERROR_MESSAGE = 1024;
 
+/**
+ * A failed receipt. The code and message may come from a contract: cut to length (which can split a
+ * surrogate pair) and made well-formed, so that the receipt always encodes — a receipt that could
+ * not be encoded would stop the block, and the chain, on every node.
+ */
 function failed(txId: string, code: string, message: string, gasUsed = 0): Receipt {
   const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
-  return { txId, status: 'failed', error: { code, message: text }, events: [], gasUsed };
+  return {
+    txId,
+    status: 'failed',
+    error: { code: wellFormed(code), message: wellFormed(text) },
+    events: [],
+    gasUsed,
+  };
 }
 
 function messageOf(err: unknown): string {

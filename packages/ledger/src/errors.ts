@@ -116,7 +116,8 @@ export const ledgerErrorCodes = {
   },
   BSN_LEDGER_STATE_KEY: {
     status: 400,
-    description: 'A contract used an invalid state key (empty, longer than the limit, or containing NUL).',
+    description:
+      'A contract used an invalid state key (empty, longer than the limit, containing NUL, or not well-formed Unicode).',
   },
   BSN_LEDGER_VALUE_TOO_LARGE: {
     status: 413,
@@ -128,7 +129,8 @@ export const ledgerErrorCodes = {
   },
   BSN_LEDGER_EVENT_INVALID: {
     status: 400,
-    description: 'A contract emitted an event with an invalid name or too much data, or too many events.',
+    description:
+      'A contract emitted an event with an invalid name (empty, too long, not well-formed Unicode) or too much data, or too many events.',
   },
   BSN_LEDGER_RESULT_TOO_LARGE: {
     status: 413,

@@ -5,7 +5,7 @@
  * failed call leaves no trace. Values are kept as canonical JSON text, so nothing a contract does
  * to an object after `put` (or to what `get` returned) can change what is stored.
  */
-import { BsnError, type ContractEvent, canonicalString, type JsonValue } from '@bsn/core';
+import { BsnError, type ContractEvent, canonicalString, hasLoneSurrogate, type JsonValue } from '@bsn/core';
 import type { ChainLimits } from './limits.js';
 import type { HostApi, StateEntry } from './runtime.js';
 
@@ -206,6 +206,12 @@ export class CallHost implements HostApi {
         `an event name must be 1 to ${MAX_EVENT_NAME} characters`,
       );
     }
+    if (hasLoneSurrogate(name)) {
+      throw new BsnError(
+        'BSN_LEDGER_EVENT_INVALID',
+        'an event name must be well-formed Unicode (no lone surrogates)',
+      );
+    }
     if (this.events.length >= this.#limits.maxEventsPerTx) {
       throw new BsnError(
         'BSN_LEDGER_EVENT_INVALID',
@@ -247,6 +253,12 @@ export class CallHost implements HostApi {
     }
     if (key.includes('\u0000')) {
       throw new BsnError('BSN_LEDGER_STATE_KEY', 'a state key cannot contain NUL');
+    }
+    if (hasLoneSurrogate(key)) {
+      throw new BsnError(
+        'BSN_LEDGER_STATE_KEY',
+        'a state key must be well-formed Unicode (no lone surrogates)',
+      );
     }
     if (key.length * 3 > this.#limits.maxKeyBytes && Buffer.byteLength(key) > this.#limits.maxKeyBytes) {
       throw new BsnError(

@@ -54,7 +54,7 @@ export const runtimeJsErrorCodes = {
   BSN_CONTRACT_INVALID_RESULT: {
     status: 422,
     description:
-      'A contract method returned something that is not JSON data (function, NaN, Infinity, bigint, cycle, class instance).',
+      'A contract method returned something that is not JSON data (function, NaN, Infinity, bigint, cycle, class instance, a string with an unpaired surrogate).',
   },
   BSN_CONTRACT_ASYNC_UNSETTLED: {
     status: 422,

@@ -579,7 +579,19 @@ export class Sandbox {
     }
     const result = JSON.parse(json) as JsonValue;
     // A method often returns what it just stored: the same text has the same encoding.
-    const canonical = json === this.#putJson ? this.#putCanonical : canonicalString(result);
+    let canonical: string;
+    try {
+      canonical = json === this.#putJson ? this.#putCanonical : canonicalString(result);
+    } catch (err) {
+      // JSON that canonical encoding refuses: a string with an unpaired surrogate.
+      return {
+        ok: false,
+        failure: {
+          code: 'BSN_CONTRACT_INVALID_RESULT',
+          message: `the result is not JSON data: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      };
+    }
     const size = byteLength(canonical);
     if (size > limit) {
       return {

@@ -5,11 +5,13 @@ import {
   canonicalDecode,
   canonicalEncode,
   canonicalString,
+  hasLoneSurrogate,
   isBsnError,
   isPlainObject,
   type JsonValue,
   toHex,
   utf8,
+  wellFormed,
 } from '@bsn/core';
 import fc from 'fast-check';
 
@@ -213,6 +215,33 @@ describe('canonical encoding: rejections', () => {
 
   it('names the path of the offending value', () => {
     assert.throws(() => canonicalEncode({ a: [{ b: Number.NaN }] }), atPath('$.a[0].b'));
+  });
+});
+
+describe('well-formed text', () => {
+  it('finds unpaired surrogates and replaces each with U+FFFD, leaving pairs alone', () => {
+    assert.equal(hasLoneSurrogate('a😀b'), false);
+    assert.equal(hasLoneSurrogate('a\ud83d'), true);
+    assert.equal(hasLoneSurrogate('\ude00a'), true);
+    assert.equal(wellFormed('😀'.slice(0, 1) + 'x😀\udc00'), '\ufffdx😀\ufffd');
+    assert.equal(wellFormed('plain'), 'plain');
+  });
+
+  it('always gives text canonical encoding accepts, unchanged when it already was', () => {
+    fc.assert(
+      // Any UTF-16 code units, so lone surrogates (a few per hundred strings) come up.
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)) }),
+        (s) => {
+          const text = wellFormed(s);
+          assert.equal(hasLoneSurrogate(text), false);
+          assert.equal(text.length, s.length);
+          canonicalString(text);
+          if (!hasLoneSurrogate(s)) assert.equal(text, s);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -29,6 +29,7 @@ import {
   EMPTY_STATE_ROOT,
   type HashAlgorithm,
   hashLatin1,
+  hasLoneSurrogate,
   type JsonValue,
   type SparseMerkleProof,
   toHex,
@@ -90,7 +91,6 @@ export const DEFAULT_HISTORY_LIMIT = 100;
 export const MAX_STATE_KEY_BYTES = 1024;
 
 const SCHEMA_VERSION = '1';
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Throws BSN_LEDGER_KEY_INVALID unless `value` can name a contract or key in the state. */
 export function assertStateKey(field: 'contract' | 'key', value: unknown): asserts value is string {
@@ -98,7 +98,7 @@ export function assertStateKey(field: 'contract' | 'key', value: unknown): asser
   if (typeof value !== 'string') problem = 'must be a string';
   else if (value.length === 0) problem = 'must not be empty';
   else if (value.includes('\0')) problem = 'must not contain NUL';
-  else if (LONE_SURROGATE.test(value)) problem = 'must be well-formed Unicode (no lone surrogates)';
+  else if (hasLoneSurrogate(value)) problem = 'must be well-formed Unicode (no lone surrogates)';
   else if (Buffer.byteLength(value, 'utf8') > MAX_STATE_KEY_BYTES) {
     problem = `must be at most ${MAX_STATE_KEY_BYTES} UTF-8 bytes`;
   }

@@ -204,6 +204,22 @@ export function testRuntime(): NativeRuntime {
       for (let i = 0; i < 1000; i++) ctx.emit('e', i);
       return null;
     },
+    // Text that is not Unicode (an unpaired surrogate) where the receipt or the state would hold it.
+    loneSurrogateEvent(ctx) {
+      ctx.emit('ev\uD800', 1);
+      return null;
+    },
+    loneSurrogateKey(ctx) {
+      ctx.state.put('k\uDC00', 1);
+      return null;
+    },
+    /** A message the receipt's length limit cuts between the two halves of an emoji. */
+    longMessage() {
+      throw new ContractError('HOSTILE_TEXT', `${'x'.repeat(1022)}😀 and more`);
+    },
+    loneSurrogateCrash() {
+      throw new TypeError('boom \uDBFF');
+    },
   });
   return runtime;
 }

@@ -266,6 +266,28 @@ describe('Chain.commitBlock', () => {
     chain.close();
   });
 
+  it('text from a contract that is not Unicode fails only its transaction, never the block', () => {
+    // A receipt that cannot be encoded would stop this block on every node, and the chain with it.
+    const { chain } = open();
+    const calls = ['loneSurrogateEvent', 'loneSurrogateKey', 'longMessage', 'loneSurrogateCrash'];
+    const { result } = commitTxs(chain, [
+      ...calls.map((m) => fixedTx(alice, m, 'hostile', m, [])),
+      put(alice, 'after', 1),
+    ]);
+    assert.equal(chain.height(), 1);
+    assert.deepEqual(
+      result.receipts.map((r) => r.error?.code ?? r.status),
+      ['BSN_LEDGER_EVENT_INVALID', 'BSN_LEDGER_STATE_KEY', 'HOSTILE_TEXT', 'BSN_INTERNAL', 'ok'],
+    );
+    assert.match(result.receipts[0]?.error?.message ?? '', /well-formed/);
+    assert.match(result.receipts[1]?.error?.message ?? '', /well-formed/);
+    // Cut to length, the emoji's dangling first half becomes U+FFFD; so does the crash's lone half.
+    assert.equal(result.receipts[2]?.error?.message, `${'x'.repeat(1022)}\uFFFD…`);
+    assert.match(result.receipts[3]?.error?.message ?? '', /boom \uFFFD$/);
+    assert.equal(chain.state.get('kv', 'after'), 1);
+    chain.close();
+  });
+
   it('fails a call past the per-transaction write limit, and a contract whose runtime is missing', () => {
     const { chain } = open({
       limits: { maxWritesPerTx: 1 },

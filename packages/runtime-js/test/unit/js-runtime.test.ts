@@ -276,6 +276,11 @@ describe('calls', () => {
     const nan = failed(host.execute(instance, invocation('returnNaN')));
     assert.equal(nan.code, 'BSN_CONTRACT_INVALID_RESULT');
     assert.match(nan.message, /NaN/);
+    // Not a node fault (BSN_INTERNAL, the sandbox dropped): the contract's own failure.
+    const lone = failed(host.execute(instance, invocation('returnLoneSurrogate')));
+    assert.equal(lone.code, 'BSN_CONTRACT_INVALID_RESULT');
+    assert.match(lone.message, /unpaired UTF-16 surrogate/);
+    assert.ok(succeeded(host.execute(instance, invocation('read', ['a1']))));
   });
 
   test('values that are not JSON data, and non-string keys, fail with BSN_CONTRACT_INVALID_VALUE', () => {
