@@ -4,12 +4,44 @@
  * tree of n leaves split at the largest power of two below n. The domain-separation bytes make a
  * leaf impossible to pass off as an inner node. Used for transaction and receipt roots.
  */
+import { createHash } from 'node:crypto';
 import { BsnError } from './errors.js';
-import { DEFAULT_HASH, type HashAlgorithm, hash, hashParts } from './hash.js';
+import {
+  assertHashAlgorithm,
+  DEFAULT_HASH,
+  type HashAlgorithm,
+  hash,
+  hashLatin1,
+  hashParts,
+} from './hash.js';
 import { bytesEqual } from './hex.js';
 
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);
+
+// Roots are computed on digests kept as one-byte (latin1) strings: a digest as a Buffer costs an
+// ArrayBuffer each, three to four times the hashing itself for these 33- and 65-byte inputs, and a
+// root is taken over every transaction of a block (txRoot, by the orderer and each node) and every
+// receipt. The bytes hashed, and so the roots, are those of merkleLeafHash and nodeHash.
+/** Leaves up to this many bytes are hashed from a scratch copy in one call; longer ones are streamed. */
+const SMALL_LEAF = 1024;
+const scratch = Buffer.allocUnsafe(1 + SMALL_LEAF);
+
+function leafLatin1(leaf: Uint8Array, alg: HashAlgorithm): string {
+  if (leaf.length > SMALL_LEAF) {
+    assertHashAlgorithm(alg);
+    return createHash(alg).update(LEAF).update(leaf).digest('latin1');
+  }
+  scratch[0] = 0;
+  scratch.set(leaf, 1);
+  return hashLatin1(scratch.subarray(0, 1 + leaf.length), alg);
+}
+
+function nodeLatin1(left: string, right: string, alg: HashAlgorithm): string {
+  scratch[0] = 1;
+  const end = 1 + scratch.write(left, 1, 'latin1');
+  return hashLatin1(scratch.subarray(0, end + scratch.write(right, end, 'latin1')), alg);
+}
 
 /** An inclusion proof of the leaf at `index` in a tree of `size` leaves. */
 export interface MerkleProof {
@@ -50,10 +82,15 @@ function rootOfHashes(hashes: readonly Uint8Array[], alg: HashAlgorithm): Uint8A
 /** The Merkle tree hash of `leaves` (the empty tree's root is H of the empty string). */
 export function merkleRoot(leaves: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
   if (leaves.length === 0) return hash(new Uint8Array(0), alg);
-  return rootOfHashes(
-    leaves.map((l) => merkleLeafHash(l, alg)),
-    alg,
-  );
+  // As rootOfHashes: neighbours paired level by level, an odd last node carried up.
+  const level = leaves.map((l) => leafLatin1(l, alg));
+  for (let n = level.length; n > 1; n = (n + 1) >> 1) {
+    let k = 0;
+    for (let i = 0; i + 1 < n; i += 2)
+      level[k++] = nodeLatin1(level[i] as string, level[i + 1] as string, alg);
+    if (n % 2 === 1) level[k] = level[n - 1] as string;
+  }
+  return new Uint8Array(Buffer.from(level[0] as string, 'latin1'));
 }
 
 function auditPath(hashes: readonly Uint8Array[], index: number, alg: HashAlgorithm): Uint8Array[] {

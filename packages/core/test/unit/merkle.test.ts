@@ -4,6 +4,7 @@ import {
   bytesEqual,
   fromHex,
   type HashAlgorithm,
+  hashParts,
   isBsnError,
   type MerkleProof,
   merkleLeafHash,
@@ -52,6 +53,35 @@ describe('merkle tree (RFC 6962)', () => {
         assert.ok(verifyMerkleProof(root, leaves[i]!, proof), `n=${n} i=${i}`);
       }
     }
+  });
+});
+
+describe('merkle tree: roots of random trees', () => {
+  /** RFC 6962 §2.1 as written: MTH(D[n]) = H(0x01 ‖ MTH(D[0:k]) ‖ MTH(D[k:n])), k the largest power of 2 below n. */
+  function reference(leaves: readonly Uint8Array[], alg: HashAlgorithm): Uint8Array {
+    if (leaves.length === 1) return merkleLeafHash(leaves[0] as Uint8Array, alg);
+    let k = 1;
+    while (k * 2 < leaves.length) k *= 2;
+    const left = reference(leaves.slice(0, k), alg);
+    const right = reference(leaves.slice(k), alg);
+    return hashParts([new Uint8Array([1]), left, right], alg);
+  }
+
+  it('equals the recursive definition, for leaves short and long (past the one-call size), under both algorithms', () => {
+    const leaf = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ minLength: 1000, maxLength: 3000 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(leaf, { minLength: 1, maxLength: 40 }),
+        fc.constantFrom<HashAlgorithm>('sha256', 'sm3'),
+        (leaves, alg) => {
+          assert.equal(toHex(merkleRoot(leaves, alg)), toHex(reference(leaves, alg)));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
