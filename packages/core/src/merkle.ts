@@ -30,7 +30,7 @@ const scratch = Buffer.allocUnsafe(1 + SMALL_LEAF);
 function leafLatin1(leaf: Uint8Array, alg: HashAlgorithm): string {
   if (leaf.length > SMALL_LEAF) {
     assertHashAlgorithm(alg);
-    return createHash(alg).update(LEAF).update(leaf).digest('latin1');
+    return createHash(alg).update(LEAF).update(leaf).digest('binary'); // latin1
   }
   scratch[0] = 0;
   scratch.set(leaf, 1);
