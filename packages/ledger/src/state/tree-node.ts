@@ -158,6 +158,16 @@ function corrupt(message: string): never {
   throw new BsnError('BSN_LEDGER_STATE_CORRUPT', message);
 }
 
+/**
+ * `n` as V8 keeps a small integer (a "Smi") when it is one: readUIntBE computes a 48-bit number in
+ * floating point, so even version 7 comes back boxed. References made in memory hold Smi versions;
+ * a boxed one in the same field makes V8 widen the field and throw away the code optimised for it
+ * (each time the tree read a node from disk while the chain grew, until this).
+ */
+function smallInteger(n: number): number {
+  return n <= 0x3fffffff ? n | 0 : n;
+}
+
 /** Parses node bytes written by {@link encodeNode}; BSN_LEDGER_STATE_CORRUPT when they are malformed. */
 export function decodeNode(bytes: Uint8Array): TreeNode {
   // Views into `bytes` (no copies): a decoded node owns its buffer, which nothing else writes.
@@ -178,7 +188,7 @@ export function decodeNode(bytes: Uint8Array): TreeNode {
     if ((present & (1 << i)) === 0) continue;
     if (off + VERSION_BYTES + HASH_BYTES > buf.length) corrupt('a state tree node is truncated');
     children[i] = {
-      version: buf.readUIntBE(off, VERSION_BYTES),
+      version: smallInteger(buf.readUIntBE(off, VERSION_BYTES)),
       hash: buf.toString('latin1', off + VERSION_BYTES, off + VERSION_BYTES + HASH_BYTES),
       leaf: (leaves & (1 << i)) !== 0,
       entry: undefined,
