@@ -28,6 +28,7 @@ import {
 } from './envelope.js';
 import { BlockOverlay, type CallHost, type StateReader, type StateWrite } from './execution-host.js';
 import type { ChainLimits } from './limits.js';
+import { okReceiptText } from './receipt-text.js';
 import type { Caller, ContractCode, ContractInstance, ContractRuntime, InvocationResult } from './runtime.js';
 
 /** Which code runs as contract `name` at block `height` (undefined: no such contract there). */
@@ -54,6 +55,8 @@ export interface BlockExecutorModules {
 /** One executed transaction: its receipt and whether its envelope was accepted (its txId is then taken). */
 export interface ExecutedTransaction {
   readonly receipt: Receipt;
+  /** `canonicalString(receipt)` when the executor had it at hand (put together from canonical parts). */
+  readonly receiptText?: string;
   /** False when the envelope itself was refused (bad signature, expired, duplicate…): the txId stays free. */
   readonly accepted: boolean;
   readonly expires: number;
@@ -107,6 +110,8 @@ export function executeBlock(
   const instances = new Map<string, Loaded>();
   const seen = new Set<string>();
   const results: ExecutedTransaction[] = [];
+  /** The canonical text of the receipt settle() last made for a successful call. */
+  let okText: string | undefined;
   try {
     block.txs.forEach((tx, index) => {
       results.push(executeOne(tx, index));
@@ -153,8 +158,11 @@ export function executeBlock(
       });
     }
     seen.add(txId);
+    okText = undefined;
     const receipt = invoke(txId, index, payload.contract, payload.method, payload.args, signer.caller);
-    return { receipt, accepted: true, expires: payload.expires };
+    return okText === undefined
+      ? { receipt, accepted: true, expires: payload.expires }
+      : { receipt, receiptText: okText, accepted: true, expires: payload.expires };
   }
 
   function load(name: string): Loaded | undefined {
@@ -266,6 +274,7 @@ export function executeBlock(
       result.canonical !== undefined && result.result !== undefined
         ? result.result
         : (JSON.parse(resultText) as JsonValue);
+    okText = okReceiptText(txId, resultText, events, host.eventTexts, gasUsed);
     return { txId, status: 'ok', result: value, events, gasUsed };
   }
 }

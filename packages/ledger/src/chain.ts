@@ -550,7 +550,7 @@ export class Chain {
   #write(block: Block, hash: string, execution: BlockExecution): Written {
     const { header } = block;
     const receipts = execution.results.map((r) => r.receipt);
-    const receiptTexts = receipts.map((r) => canonicalString(r));
+    const receiptTexts = execution.results.map((r) => r.receiptText ?? canonicalString(r.receipt));
     const receiptsRoot = toHex(merkleRoot(receiptTexts.map(utf8), this.hash));
     const stmt = this.#stmt;
     const stateRoot = this.state.applyBlock(header.height, execution.writes);

@@ -102,6 +102,8 @@ export class CallHost implements HostApi {
   /** key → canonical value text (null = delete), in first-write order. */
   readonly writes = new Map<string, string | null>();
   readonly events: ContractEvent[] = [];
+  /** The canonical text of each event's data, in the order of {@link events}. */
+  readonly eventTexts: string[] = [];
   readonly #overlay: BlockOverlay;
   readonly #limits: HostLimits;
   readonly #readOnly: boolean;
@@ -229,6 +231,7 @@ export class CallHost implements HostApi {
     // A copy, so the caller changing `data` later cannot change the event, unless it handed it over.
     const owned = canonical !== undefined && data !== undefined ? data : (JSON.parse(text) as JsonValue);
     this.events.push({ contract: this.contract, name, data: owned });
+    this.eventTexts.push(text);
   }
 
   #writable(op: string): void {
