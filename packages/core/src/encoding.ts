@@ -42,7 +42,15 @@ function fail(message: string, path: string): never {
   throw new BsnError('BSN_ENCODING_INVALID', `${message} at ${path}`, { details: { path } });
 }
 
-function write(value: unknown, path: string, seen: Set<object>, out: string[]): void {
+/**
+ * The deepest nesting of arrays and objects encoded (serde_json's default recursion limit). Every
+ * JSON stack BSN meets handles this much; past a few thousand levels they run out of stack at
+ * depths that differ by engine, version and JIT state — a transaction one process accepted could
+ * then not be stored or sent by the next. A fixed limit refuses such input the same way everywhere.
+ */
+export const MAX_ENCODING_DEPTH = 128;
+
+function write(value: unknown, path: string, seen: Set<object>, out: string[], depth = 0): void {
   if (value === null) {
     out.push('null');
     return;
@@ -69,6 +77,8 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
   }
   const obj = value as object;
   if (seen.has(obj)) fail('cyclic structure cannot be encoded', path);
+  if (depth >= MAX_ENCODING_DEPTH)
+    fail(`nesting deeper than ${MAX_ENCODING_DEPTH} arrays and objects cannot be encoded`, path);
   seen.add(obj);
   if (Array.isArray(obj)) {
     out.push('[');
@@ -77,7 +87,7 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
       const item: unknown = obj[i];
       // JSON turns holes and undefined array items into null; we refuse them to stay unambiguous.
       if (item === undefined) fail('undefined array item cannot be encoded', `${path}[${i}]`);
-      write(item, `${path}[${i}]`, seen, out);
+      write(item, `${path}[${i}]`, seen, out, depth + 1);
     }
     out.push(']');
   } else {
@@ -92,7 +102,7 @@ function write(value: unknown, path: string, seen: Set<object>, out: string[]): 
       if (LONE_SURROGATE.test(key))
         fail('member name with an unpaired UTF-16 surrogate cannot be encoded', path);
       out.push(JSON.stringify(key), ':');
-      write(record[key], `${path}.${key}`, seen, out);
+      write(record[key], `${path}.${key}`, seen, out, depth + 1);
     });
     out.push('}');
   }

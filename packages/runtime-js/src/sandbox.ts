@@ -381,8 +381,11 @@ export class Sandbox {
     try {
       value = JSON.parse(json) as JsonValue;
       canonical = canonicalString(value);
-    } catch {
-      return this.#fail('BSN_CONTRACT_INVALID_VALUE', `${describe(kind, name)} is not JSON data`);
+    } catch (err) {
+      // The prelude checked the value; what is left is what only canonical encoding refuses (an
+      // unpaired surrogate, nesting past its limit), which it names.
+      const why = err instanceof BsnError ? `: ${err.message.slice(0, 200)}` : '';
+      return this.#fail('BSN_CONTRACT_INVALID_VALUE', `${describe(kind, name)} is not JSON data${why}`);
     }
     const size = byteLength(canonical);
     if (size > limit)

@@ -9,6 +9,7 @@ import {
   isBsnError,
   isPlainObject,
   type JsonValue,
+  MAX_ENCODING_DEPTH,
   toHex,
   utf8,
   wellFormed,
@@ -216,6 +217,26 @@ describe('canonical encoding: rejections', () => {
   it('names the path of the offending value', () => {
     assert.throws(() => canonicalEncode({ a: [{ b: Number.NaN }] }), atPath('$.a[0].b'));
   });
+
+  it(`encodes ${MAX_ENCODING_DEPTH} nested arrays and objects, and refuses one more wherever it is`, () => {
+    const nest = (levels: number, leaf: JsonValue = 0): JsonValue => {
+      let v = leaf;
+      for (let i = 0; i < levels; i++) v = i % 2 === 0 ? [v] : { k: v };
+      return v;
+    };
+    const deepest = nest(MAX_ENCODING_DEPTH);
+    assert.deepEqual(canonicalDecode(canonicalEncode(deepest)), deepest);
+    // Thousands of levels (what used to overflow JSON.stringify's stack at one depth and not another).
+    for (const levels of [MAX_ENCODING_DEPTH + 1, 5000]) {
+      assert.throws(
+        () => canonicalEncode(nest(levels)),
+        (e) => invalid(e) && /nesting deeper than 128/.test((e as Error).message),
+      );
+    }
+    // An empty container counts too, and canonicalDecode refuses what encode refuses.
+    assert.throws(() => canonicalEncode(nest(MAX_ENCODING_DEPTH, [])), invalid);
+    assert.throws(() => canonicalDecode(utf8(JSON.stringify(nest(MAX_ENCODING_DEPTH + 1)))), invalid);
+  });
 });
 
 describe('well-formed text', () => {
@@ -369,7 +390,7 @@ describe('canonical encoding: properties', () => {
 
   it('encodes values nested deeper than its fast path the same way (and still finds a deep cycle)', () => {
     let deep: JsonValue = ['leaf', { b: 1, a: 2 }];
-    for (let i = 0; i < 200; i++) deep = i % 2 ? [deep] : { z: deep, y: i };
+    for (let i = 0; i < 100; i++) deep = i % 2 ? [deep] : { z: deep, y: i };
     assert.equal(canonicalString(deep), canonicalize(deep));
     const cyclic: Record<string, unknown> = {};
     let at = cyclic;

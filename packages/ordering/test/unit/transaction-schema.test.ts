@@ -62,3 +62,15 @@ test('an envelope or argument that is not plain JSON data is refused as malforme
   assert.throws(() => checkTransaction(withPayload({ args: ['\uD800'] }), 1 << 20), malformed);
   assert.throws(() => checkTransaction(withPayload({ args: [Number.NaN] }), 1 << 20), malformed);
 });
+
+test('arguments nested deeper than canonical encoding allows are refused, not ordered', () => {
+  // Thousands of levels pass JSON.parse but overflow JSON.stringify's stack at a depth that
+  // differs by process: once in a block, the block could not be stored or streamed.
+  let deep: unknown = 0;
+  for (let i = 0; i < 4500; i++) deep = [deep];
+  assert.throws(
+    () => checkTransaction(withPayload({ args: [deep] }), 1 << 20),
+    (err: unknown) =>
+      isBsnError(err) && err.code === 'BSN_ORDERING_MALFORMED' && /nesting deeper than 128/.test(err.message),
+  );
+});

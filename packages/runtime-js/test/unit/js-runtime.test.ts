@@ -283,6 +283,16 @@ describe('calls', () => {
     assert.ok(succeeded(host.execute(instance, invocation('read', ['a1']))));
   });
 
+  test('values and results nested past canonical encoding’s 128 levels fail, naming why', () => {
+    assert.equal(succeeded(host.execute(instance, invocation('nested', [128, 'put']))), 128);
+    const value = failed(host.execute(instance, invocation('nested', [129, 'put'])));
+    assert.equal(value.code, 'BSN_CONTRACT_INVALID_VALUE');
+    assert.match(value.message, /nesting deeper than 128/);
+    const result = failed(host.execute(instance, invocation('nested', [200, 'result'])));
+    assert.equal(result.code, 'BSN_CONTRACT_INVALID_RESULT');
+    assert.match(result.message, /nesting deeper than 128/);
+  });
+
   test('values that are not JSON data, and non-string keys, fail with BSN_CONTRACT_INVALID_VALUE', () => {
     for (const kind of ['nan', 'fn', 'undef', 'date']) {
       assert.equal(
