@@ -71,20 +71,23 @@ export interface BlockExecution {
 
 const MAX_ERROR_MESSAGE = 1024;
 
+/** What an error code looks like, platform and contract codes alike. */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
+
 /**
- * A failed receipt. The code and message may come from a contract: cut to length (which can split a
- * surrogate pair) and made well-formed, so that the receipt always encodes — a receipt that could
- * not be encoded would stop the block, and the chain, on every node.
+ * A failed receipt. The code and message may come from a contract. A code that is not one (any
+ * length, any text) is replaced, and named in the message; the message is cut to length (which can
+ * split a surrogate pair) and made well-formed. So a receipt always encodes, and stays small: one
+ * that could not be encoded would stop the block, and the chain, on every node.
  */
 function failed(txId: string, code: string, message: string, gasUsed = 0): Receipt {
-  const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
-  return {
-    txId,
-    status: 'failed',
-    error: { code: wellFormed(code), message: wellFormed(text) },
-    events: [],
-    gasUsed,
-  };
+  let why = message;
+  if (!ERROR_CODE.test(code)) {
+    why = `the call failed with an invalid error code ${JSON.stringify(code.slice(0, 64))}${code.length > 64 ? '…' : ''}: ${message}`;
+    code = 'BSN_LEDGER_ERROR_CODE_INVALID';
+  }
+  const text = why.length > MAX_ERROR_MESSAGE ? `${why.slice(0, MAX_ERROR_MESSAGE - 1)}…` : why;
+  return { txId, status: 'failed', error: { code, message: wellFormed(text) }, events: [], gasUsed };
 }
 
 function messageOf(err: unknown): string {

@@ -140,6 +140,11 @@ export const ledgerErrorCodes = {
     status: 400,
     description: 'A contract call returned a value JSON cannot carry (a function, NaN, a class instance…).',
   },
+  BSN_LEDGER_ERROR_CODE_INVALID: {
+    status: 422,
+    description:
+      'A contract failed with an error code that is not one (codes match /^[A-Z][A-Z0-9_]{2,63}$/); the receipt names the code given, cut short, in its message.',
+  },
   BSN_LEDGER_CERTIFICATE_MISMATCH: {
     status: 409,
     description: "A commit certificate does not certify this node's committed block and roots at its height.",

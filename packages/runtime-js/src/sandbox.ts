@@ -30,7 +30,7 @@ import {
   type QuickJSRuntime,
 } from 'quickjs-emscripten-core';
 import { Crossings, type HostArgs } from './crossings.js';
-import type { RuntimeJsErrorCode } from './errors.js';
+import { type RuntimeJsErrorCode, runtimeJsErrorCodes } from './errors.js';
 import { type JsRuntimeOptions, SANDBOX_BASE_MEMORY_BYTES } from './options.js';
 import type { QuickJSEngine } from './quickjs-engine.js';
 import { HOST_GLOBAL, SANDBOX_PRELUDE } from './sandbox-prelude.js';
@@ -558,7 +558,14 @@ export class Sandbox {
     if (name === 'InternalError' && message === 'stack overflow')
       return { code: 'BSN_CONTRACT_STACK_OVERFLOW', message };
     if (name === 'InternalError' && message === 'interrupted') return this.#outOfGas();
-    if (name === 'BsnRuntimeError' && typeof e.code === 'string') return { code: e.code, message };
+    // The prelude's own errors carry one of this runtime's codes. A contract can forge the name (a
+    // thrown object whose getter throws again escapes the prelude), so no other code is taken.
+    if (
+      name === 'BsnRuntimeError' &&
+      typeof e.code === 'string' &&
+      Object.hasOwn(runtimeJsErrorCodes, e.code)
+    )
+      return { code: e.code, message };
     return { code: 'BSN_CONTRACT_THREW', message: message.slice(0, 1024) };
   }
 

@@ -220,6 +220,13 @@ export function testRuntime(): NativeRuntime {
     loneSurrogateCrash() {
       throw new TypeError('boom \uDBFF');
     },
+    /** Five megabytes of "code": every receipt of it would hold them, on every node. */
+    hugeCode() {
+      throw new ContractError('Z'.repeat(5_000_000), 'huge code');
+    },
+    lowerCaseCode() {
+      throw new ContractError('not_a_code', 'bad code');
+    },
   });
   return runtime;
 }

@@ -288,6 +288,24 @@ describe('Chain.commitBlock', () => {
     chain.close();
   });
 
+  it('an error code that is not one is replaced, and named (cut short) in the message', () => {
+    const { chain } = open();
+    const { result } = commitTxs(chain, [
+      fixedTx(alice, 'hugeCode', 'hostile', 'hugeCode', []),
+      fixedTx(alice, 'lowerCaseCode', 'hostile', 'lowerCaseCode', []),
+    ]);
+    const [huge, lower] = result.receipts;
+    assert.equal(huge?.error?.code, 'BSN_LEDGER_ERROR_CODE_INVALID');
+    assert.equal(
+      huge?.error?.message,
+      `the call failed with an invalid error code "${'Z'.repeat(64)}"…: huge code`,
+    );
+    assert.ok(Buffer.byteLength(JSON.stringify(huge)) < 500);
+    assert.equal(lower?.error?.code, 'BSN_LEDGER_ERROR_CODE_INVALID');
+    assert.match(lower?.error?.message ?? '', /"not_a_code": bad code$/);
+    chain.close();
+  });
+
   it('fails a call past the per-transaction write limit, and a contract whose runtime is missing', () => {
     const { chain } = open({
       limits: { maxWritesPerTx: 1 },

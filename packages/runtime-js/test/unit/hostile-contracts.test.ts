@@ -131,6 +131,14 @@ describe('runtime rules a contract cannot get around', () => {
     expectFailure('fakeRuntimeCode', 'BSN_CONTRACT_THREW', /must not start with BSN_/);
   });
 
+  test('nor by throwing an error that escapes the prelude: only the runtime’s own codes are taken from it', () => {
+    for (const code of ['huge', 'BSN_LEDGER_STATE_KEY', 'MY_CODE']) {
+      const r = host.execute(instance, invocation('escapingFakeCode', [code]));
+      assert.equal(!r.ok && r.code, 'BSN_CONTRACT_THREW', code);
+    }
+    assert.equal(run('ok').ok, true);
+  });
+
   test("a contract cannot re-bind the runtime's method table", () => {
     expectFailure('callInternalBind', 'BSN_CONTRACT_FORBIDDEN_API');
   });
