@@ -6,7 +6,9 @@
  * Deterministic by construction: everything read comes from the block, the committed state and
  * the chain's configuration (limits, contract resolver, certificate verifier at block time);
  * there is no clock, no randomness, no I/O here. Nothing a contract or runtime does can throw out
- * of {@link executeBlock}: every failure becomes a failed receipt with its own code.
+ * of {@link executeBlock}: every failure becomes a failed receipt with its own code — except the
+ * node running out of memory (BSN_LEDGER_RESOURCE_EXHAUSTED), which is this node's condition, not
+ * the block's, and so is thrown: the block is not committed here until it can run.
  */
 import {
   type Block,
@@ -92,6 +94,20 @@ function failed(txId: string, code: string, message: string, gasUsed = 0): Recei
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * True for a failure of this node's own resources rather than of the contract or the runtime: V8
+ * could not allocate memory (a sandbox's WebAssembly memory, an ArrayBuffer). Whether that happens
+ * depends on the machine and on what else the process holds, so it must never become a receipt —
+ * other nodes would record something else. The block is not committed; the node tries it again.
+ */
+function isResourceFault(err: unknown): boolean {
+  return err instanceof RangeError && /could not allocate memory|allocation failed/i.test(err.message);
+}
+
+function resourceFault(what: string, err: unknown): BsnError {
+  return new BsnError('BSN_LEDGER_RESOURCE_EXHAUSTED', `${what}: ${messageOf(err)}`, { cause: err });
 }
 
 /** A prepared contract of the block, or why it cannot run. */
@@ -181,6 +197,8 @@ export function executeBlock(
       try {
         loaded = { instance: runtime.instantiate(code) };
       } catch (err) {
+        if (isResourceFault(err))
+          throw resourceFault(`runtime "${code.runtime}" could not load "${name}"`, err);
         loaded =
           err instanceof BsnError
             ? { code: err.code, message: err.message }
@@ -238,6 +256,7 @@ export function executeBlock(
         // already broken
       }
       instances.delete(contract);
+      if (isResourceFault(err)) throw resourceFault(`${contract}.${method} could not run`, err);
       return failed(
         txId,
         'BSN_INTERNAL',

@@ -140,6 +140,11 @@ export const ledgerErrorCodes = {
     status: 400,
     description: 'A contract call returned a value JSON cannot carry (a function, NaN, a class instance…).',
   },
+  BSN_LEDGER_RESOURCE_EXHAUSTED: {
+    status: 503,
+    description:
+      'The node could not allocate memory to execute a block (a contract sandbox, a buffer). The block is not committed, and the node tries it again: an outcome that depends on one node’s resources must not be recorded.',
+  },
   BSN_LEDGER_ERROR_CODE_INVALID: {
     status: 422,
     description:

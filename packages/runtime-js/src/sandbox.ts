@@ -57,6 +57,18 @@ interface Failure {
 /** QuickJS could not allocate: its own "out of memory", or no memory left for a call's argument. */
 const OUT_OF_MEMORY: Failure = { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'out of memory' };
 
+/**
+ * V8's own stack ran out while QuickJS or the host code it called was running. Where that happens
+ * depends on V8's stack size and on how its tiers compiled QuickJS, not only on the contract, so
+ * it is a known gap in determinism (docs/contracts.md, "Limits"); the receipt at least carries no
+ * V8 text. Other RangeErrors (memory allocation) are the node's and are not turned into receipts.
+ */
+function isHostStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack size/i.test(err.message);
+}
+
+const HOST_STACK_OVERFLOW = 'stack overflow (host stack exhausted)';
+
 /** Thrown by host functions to unwind into the sandbox after a sticky failure was recorded. */
 class StickyFailure extends Error {}
 
@@ -196,6 +208,17 @@ export class Sandbox {
     } catch (err) {
       this.dispose();
       if (err instanceof BsnError) throw err;
+      if (isHostStackOverflow(err)) {
+        throw new BsnError(
+          'BSN_CONTRACT_LOAD_FAILED',
+          `the contract could not be loaded: ${HOST_STACK_OVERFLOW}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      // Any other RangeError is the node's own (memory for the instance): not the contract's failure.
+      if (err instanceof RangeError) throw err;
       throw new BsnError('BSN_CONTRACT_LOAD_FAILED', `the contract could not be loaded: ${String(err)}`, {
         cause: err,
       });
@@ -404,6 +427,12 @@ export class Sandbox {
         // A host limit (key size, write count, …): the call fails with the host's code.
         this.#failure ??= { code: err.code, message: err.message };
         throw new StickyFailure(err.message);
+      }
+      if (isHostStackOverflow(err)) {
+        // V8's stack ran out in host code the contract called: the same failure as running out
+        // inside QuickJS (see call), and no V8 message in the receipt.
+        this.#failure ??= { code: 'BSN_CONTRACT_STACK_OVERFLOW', message: HOST_STACK_OVERFLOW };
+        throw new StickyFailure(HOST_STACK_OVERFLOW);
       }
       // A fault of the node itself, not of the contract: stop the call and let invoke rethrow it.
       this.#crash ??= err;
@@ -636,12 +665,9 @@ export class Sandbox {
     } catch (err) {
       // It unwound through QuickJS: the instance is not reused (see reset).
       this.#tainted = true;
-      if (err instanceof RangeError) {
+      if (isHostStackOverflow(err)) {
         // The host's own stack ran out inside QuickJS before QuickJS's limit was reached.
-        this.#failure ??= {
-          code: 'BSN_CONTRACT_STACK_OVERFLOW',
-          message: 'stack overflow (host stack exhausted)',
-        };
+        this.#failure ??= { code: 'BSN_CONTRACT_STACK_OVERFLOW', message: HOST_STACK_OVERFLOW };
       } else {
         this.#crash ??= err;
       }

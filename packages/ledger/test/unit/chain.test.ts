@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type Block, isBsnError, receiptsRoot, signBlockHeader, transactionId, ZERO_HASH } from '@bsn/core';
-import { Chain, type ChainOptions } from '@bsn/ledger';
+import { Chain, type ChainOptions, type ContractRuntime } from '@bsn/ledger';
 import {
   fixedTx,
   makeBlock,
@@ -285,6 +285,34 @@ describe('Chain.commitBlock', () => {
     assert.equal(result.receipts[2]?.error?.message, `${'x'.repeat(1022)}\uFFFD…`);
     assert.match(result.receipts[3]?.error?.message ?? '', /boom \uFFFD$/);
     assert.equal(chain.state.get('kv', 'after'), 1);
+    chain.close();
+  });
+
+  it('a node out of memory for a sandbox commits nothing, and commits the block once it can', () => {
+    // What V8 throws when it cannot reserve a WebAssembly memory: this node's condition, which a
+    // receipt would record differently from nodes that had the memory.
+    let starved = true;
+    const real = testRuntime();
+    const flaky: ContractRuntime = {
+      name: 'native',
+      validate: (code) => real.validate(code),
+      instantiate(code) {
+        if (starved) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+        return real.instantiate(code);
+      },
+    };
+    const { chain } = open({ runtimes: new Map([['native', flaky]]) });
+    const block = makeBlock(orderer, [put(alice, 'a', 1), put(alice, 'b', 2)], chain.head());
+    expectCode(() => chain.commitBlock(block), 'BSN_LEDGER_RESOURCE_EXHAUSTED');
+    assert.equal(chain.height(), 0);
+    assert.equal(chain.state.get('kv', 'a'), null);
+    starved = false;
+    const result = chain.commitBlock(block);
+    assert.deepEqual(
+      result.receipts.map((r) => r.status),
+      ['ok', 'ok'],
+    );
+    assert.equal(chain.state.get('kv', 'b'), 2);
     chain.close();
   });
 

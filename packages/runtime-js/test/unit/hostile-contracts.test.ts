@@ -149,6 +149,23 @@ describe('runtime rules a contract cannot get around', () => {
   });
 });
 
+describe('the host running out of its own stack', () => {
+  test('inside a host call, fails the call as a stack overflow, with no V8 text in the receipt', () => {
+    // Where V8's stack runs out depends on the node (docs/contracts.md, "Limits"); simulated here
+    // at a state read, the host code a contract reaches most.
+    class ShallowHost extends MemoryHost {
+      override get(): never {
+        throw new RangeError('Maximum call stack size exceeded');
+      }
+    }
+    const r = new ShallowHost().execute(instance, invocation('readThenReturn', ['k']));
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.code, 'BSN_CONTRACT_STACK_OVERFLOW');
+    assert.equal(!r.ok && r.message, 'stack overflow (host stack exhausted)');
+    assert.equal(run('ok').ok, true);
+  });
+});
+
 describe('a sandbox is bounded in what it takes from the node', () => {
   test('after many out-of-memory calls the process heap has not grown by their allocations', () => {
     const before = process.memoryUsage().rss;
