@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   );
 
   // ---------------------------------------------------------------- identities, contract, transactions
-  let t = performance.now();
+  const t = performance.now();
   const root = await createRootCa({ commonName: 'Bench Root CA', organization: 'bsn' });
   const issued = await issueCaCertificate(root, {
     commonName: 'Org1 CA',
