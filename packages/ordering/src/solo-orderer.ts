@@ -32,11 +32,15 @@ import {
 } from '@bsn/core';
 import { BlockFile, chainFileName, chainFromFileName } from './block-file.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { MAX_FRAME_PAYLOAD } from './framed-file.js';
 import type { Orderer, SubmitResult, TransactionStatus } from './orderer.js';
 import { TransactionLog } from './transaction-log.js';
 import { checkTransaction, ORDERING_CHAIN_ID_PATTERN } from './transaction-schema.js';
 
 /** Options of a {@link SoloOrderer}. */
+/** Room for a block record's header, signature and punctuation around its transactions (the orderer id aside). */
+const BLOCK_RECORD_OVERHEAD_BYTES = 4096;
+
 export interface SoloOrdererOptions {
   /** Data directory (created if missing); holds the WAL and the block files. */
   readonly dir: string;
@@ -205,6 +209,26 @@ export class SoloOrderer implements Orderer {
       throw new BsnError('BSN_INVALID_ARGUMENT', 'solo orderer option id must be a non-empty string', {
         details: { option: 'id' },
       });
+    }
+    // A block holds at most maxTxPerBlock transactions of at most maxTxBytes each, and is written as
+    // one frame: options that let acknowledged transactions make a block no frame can hold would
+    // stop the orderer at that block, and again at every restart.
+    const largestBlock =
+      opts.maxTxPerBlock * (opts.maxTxBytes + 1) +
+      BLOCK_RECORD_OVERHEAD_BYTES +
+      Buffer.byteLength(String(opts.id));
+    if (largestBlock > MAX_FRAME_PAYLOAD) {
+      throw new BsnError(
+        'BSN_INVALID_ARGUMENT',
+        `solo orderer options maxTxPerBlock × maxTxBytes allow blocks of ${largestBlock} bytes, more than a block record holds (${MAX_FRAME_PAYLOAD})`,
+        {
+          details: {
+            maxTxPerBlock: opts.maxTxPerBlock,
+            maxTxBytes: opts.maxTxBytes,
+            limit: MAX_FRAME_PAYLOAD,
+          },
+        },
+      );
     }
     const key = parsePrivateKey(opts.keyPem);
     mkdirSync(join(opts.dir, 'chains'), { recursive: true });
@@ -562,30 +586,48 @@ export class SoloOrderer implements Orderer {
         details: { chain },
       });
     }
-    return this.stream(this.chainState(chain), fromHeight, signal);
+    return this.stream(chain, fromHeight, signal);
   }
 
-  private async *stream(c: ChainState, fromHeight: number, signal?: AbortSignal): AsyncGenerator<Block> {
+  private async *stream(chain: string, fromHeight: number, signal?: AbortSignal): AsyncGenerator<Block> {
+    // A stream may wait for a chain that has nothing yet (a node subscribing before the chain's
+    // first transaction), which needs the chain's state to wait on; the state of a chain that still
+    // has nothing is dropped again when its last stream ends, so streams of made-up chain ids leave
+    // nothing behind.
+    const c = this.chainState(chain);
     let next = fromHeight;
-    for (;;) {
-      if (signal?.aborted) return;
-      if (this.closed) throw new BsnError('BSN_ORDERING_CLOSED', 'the orderer is closed');
-      if (c.file && next <= c.file.height) {
-        const block = await c.file.read(next);
+    try {
+      for (;;) {
         if (signal?.aborted) return;
-        yield block;
-        next++;
-        continue;
+        if (this.closed) throw new BsnError('BSN_ORDERING_CLOSED', 'the orderer is closed');
+        if (c.file && next <= c.file.height) {
+          const block = await c.file.read(next);
+          if (signal?.aborted) return;
+          yield block;
+          next++;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            c.waiters.delete(wake);
+            signal?.removeEventListener('abort', wake);
+            resolve();
+          };
+          c.waiters.add(wake);
+          signal?.addEventListener('abort', wake, { once: true });
+        });
       }
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          c.waiters.delete(wake);
-          signal?.removeEventListener('abort', wake);
-          resolve();
-        };
-        c.waiters.add(wake);
-        signal?.addEventListener('abort', wake, { once: true });
-      });
+    } finally {
+      if (
+        !c.file &&
+        c.pending.length === 0 &&
+        c.waiters.size === 0 &&
+        !c.cutting &&
+        !c.timer &&
+        this.chainStates.get(chain) === c
+      ) {
+        this.chainStates.delete(chain);
+      }
     }
   }
 

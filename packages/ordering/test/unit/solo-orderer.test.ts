@@ -265,6 +265,18 @@ describe('SoloOrderer refusals', () => {
     );
     await assert.rejects(openOrderer({ keyPem: 'not a key' }), rejectsWith('BSN_KEY_INVALID'));
   });
+
+  test('refuses options that allow a block larger than a block record holds', async () => {
+    // 1,100 acknowledged transactions of 250 KB would make a block no frame can hold: the orderer
+    // would stop at that block, and again after every restart.
+    await assert.rejects(
+      openOrderer({ maxTxPerBlock: 1100, maxTxBytes: 256 * 1024 }),
+      (err: unknown) =>
+        rejectsWith('BSN_INVALID_ARGUMENT')(err) && /maxTxPerBlock × maxTxBytes/.test((err as Error).message),
+    );
+    const o = await openOrderer({ maxTxPerBlock: 1000, maxTxBytes: 128 * 1024 });
+    await o.close();
+  });
 });
 
 describe('SoloOrderer block streams', () => {
@@ -324,6 +336,26 @@ describe('SoloOrderer block streams', () => {
     ac.abort();
     await done;
     assert.deepEqual(seen, [1]);
+    await o.close();
+  });
+
+  test('a stream of a chain with nothing yet waits for its first block, and leaves nothing behind when it ends', async () => {
+    const o = await openOrderer({ maxTxPerBlock: 1 });
+    // Streams of made-up chain ids, each ended by its client: no state is kept for any of them.
+    for (let i = 0; i < 50; i++) {
+      const ac = new AbortController();
+      const done = (async () => {
+        for await (const _ of o.blocks(`made-up-${i}`, 1, ac.signal)) assert.fail('no block expected');
+      })();
+      ac.abort();
+      await done;
+    }
+    assert.equal(o.stats().chains, 0);
+    // A stream that waits for a chain before its first transaction still gets its blocks.
+    const first = take(o.blocks('later', 1), 1);
+    await o.submit(makeTx('later', 'a'));
+    assert.equal((await first)[0]?.header.height, 1);
+    assert.equal(o.stats().chains, 1);
     await o.close();
   });
 
