@@ -231,7 +231,10 @@ export class RemoteOrderer implements Orderer {
     }
     res.setEncoding('utf8');
     const it = res[Symbol.asyncIterator]() as AsyncIterator<string>;
-    let buffered = '';
+    // The chunks of the line being received: each chunk is searched for line ends once, and a line
+    // joined once, so a block of many megabytes arriving in 64 KiB chunks costs linear time (a
+    // growing buffer searched from its start at every chunk cost the square of the block's size).
+    let partial: string[] = [];
     let watchdog: NodeJS.Timeout | undefined;
     try {
       for (;;) {
@@ -243,17 +246,21 @@ export class RemoteOrderer implements Orderer {
         const r = await it.next();
         clearTimeout(watchdog);
         if (r.done) return;
-        buffered += r.value;
-        let nl = buffered.indexOf('\n');
+        const chunk = r.value;
+        let start = 0;
+        let nl = chunk.indexOf('\n');
         while (nl >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          nl = buffered.indexOf('\n');
+          partial.push(chunk.slice(start, nl));
+          const line = partial.length === 1 ? (partial[0] as string) : partial.join('');
+          partial = [];
+          start = nl + 1;
+          nl = chunk.indexOf('\n', start);
           if (line.length === 0 || line === '{}') continue;
           const value = parseJson(line) as Block | undefined;
           if (!value?.header) throw unavailable('the orderer sent a line that is not a block');
           yield value;
         }
+        if (start < chunk.length) partial.push(chunk.slice(start));
       }
     } finally {
       clearTimeout(watchdog);
