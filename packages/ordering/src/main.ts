@@ -30,6 +30,8 @@ export const OrdererConfigSchema = Type.Object(
     maxTxTtlMs: Type.Optional(Type.Integer({ minimum: 1 })),
     segmentBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     heartbeatMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
+    idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 20 })),
     logLevel: Type.Optional(
       Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     ),
@@ -158,6 +160,8 @@ export async function runOrderer(config: OrdererConfig, log: pino.Logger): Promi
       host: config.host,
       port: config.port,
       ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
+      ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}),
+      ...(config.idleTimeoutMs ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
       ...(tls
         ? {
             tls: {

@@ -40,6 +40,16 @@ export interface OrdererServerOptions {
   readonly maxBodyBytes: number;
   /** Interval of heartbeat lines on block streams. */
   readonly heartbeatMs: number;
+  /**
+   * Most connections open at once; more are closed as they arrive. Each holds a file descriptor,
+   * which the orderer also needs for its log and block files.
+   */
+  readonly maxConnections: number;
+  /**
+   * A connection on which nothing is sent or received for this long is closed (block streams
+   * carry a heartbeat every `heartbeatMs`, so only silent clients are affected).
+   */
+  readonly idleTimeoutMs: number;
   /** Serve HTTPS instead of plain HTTP. */
   readonly tls?: OrdererServerTls;
 }
@@ -50,6 +60,8 @@ export const defaultOrdererServerOptions = Object.freeze({
   port: 0,
   maxBodyBytes: 512 * 1024,
   heartbeatMs: 5000,
+  maxConnections: 512,
+  idleTimeoutMs: 60_000,
 }) satisfies Partial<OrdererServerOptions>;
 
 /** What an orderer may offer beyond {@link Orderer}: used by the status and health routes when present. */
@@ -117,9 +129,17 @@ export class OrdererServer {
     const { orderer } = modules;
     const log = modules.log;
     const tls = this.opts.tls;
+    if (this.opts.idleTimeoutMs <= this.opts.heartbeatMs) {
+      throw new BsnError(
+        'BSN_INVALID_ARGUMENT',
+        'orderer server option idleTimeoutMs must be longer than heartbeatMs, or streams would be closed as idle',
+        { details: { idleTimeoutMs: this.opts.idleTimeoutMs, heartbeatMs: this.opts.heartbeatMs } },
+      );
+    }
     this.app = Fastify({
       bodyLimit: this.opts.maxBodyBytes,
       forceCloseConnections: true,
+      connectionTimeout: this.opts.idleTimeoutMs,
       ...(tls
         ? {
             https: {
@@ -133,6 +153,7 @@ export class OrdererServer {
         : {}),
     }) as unknown as FastifyInstance;
     const app = this.app;
+    app.server.maxConnections = this.opts.maxConnections;
 
     app.setErrorHandler((err, req, reply) => {
       const { status, body } = ordererErrorResponse(err);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
 import { OrdererServer, parseOrdererArgs, RemoteOrderer, SoloOrderer } from '@bsn/ordering';
@@ -244,5 +245,62 @@ describe('orderer process arguments', () => {
       (err: unknown) => code('BSN_INVALID_ARGUMENT')(err) && /port/.test((err as Error).message),
     );
     assert.throws(() => parseOrdererArgs(['--bogus']), code('BSN_INVALID_ARGUMENT'));
+  });
+});
+
+describe('OrdererServer connection limits', () => {
+  async function start(opts: { maxConnections?: number; idleTimeoutMs?: number }) {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
+    const server = new OrdererServer({ heartbeatMs: 50, ...opts }, { orderer });
+    const url = new URL(await server.listen());
+    return { orderer, server, port: Number(url.port) };
+  }
+
+  /** A TCP connection that sends nothing; resolves when the server closes it. */
+  async function silent(port: number): Promise<{ closed: Promise<void>; socket: Socket }> {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const closed = once(socket, 'close').then(() => undefined);
+    return { closed, socket };
+  }
+
+  test('closes a connection on which nothing is sent', { timeout: 10_000 }, async () => {
+    const svc = await start({ idleTimeoutMs: 300 });
+    const { closed } = await silent(svc.port);
+    await closed; // would hang without the idle timeout
+    const remote = new RemoteOrderer({ url: `http://127.0.0.1:${svc.port}` });
+    assert.equal(await remote.fetchHeight('c1'), 0);
+    await remote.close();
+    await svc.server.close();
+    await svc.orderer.close();
+  });
+
+  test('closes connections past maxConnections as they arrive, and serves again once below', {
+    timeout: 10_000,
+  }, async () => {
+    const svc = await start({ maxConnections: 3 });
+    const held = await Promise.all([silent(svc.port), silent(svc.port), silent(svc.port)]);
+    const extra = await silent(svc.port);
+    await extra.closed;
+    for (const h of held) h.socket.destroy();
+    await Promise.all(held.map((h) => h.closed));
+    const remote = new RemoteOrderer({ url: `http://127.0.0.1:${svc.port}` });
+    assert.equal(await remote.fetchHeight('c1'), 0);
+    await remote.close();
+    await svc.server.close();
+    await svc.orderer.close();
+  });
+
+  test('refuses an idle timeout no longer than the stream heartbeat', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
+    assert.throws(
+      () => new OrdererServer({ heartbeatMs: 5000, idleTimeoutMs: 5000 }, { orderer }),
+      code('BSN_INVALID_ARGUMENT'),
+    );
+    await orderer.close();
   });
 });
