@@ -20,6 +20,11 @@ const codes = {
   },
   BSN_ORDERING_CLOSED: { status: 503, description: 'The orderer is closed or closing.' },
   BSN_ORDERING_UNKNOWN_CHAIN: { status: 404, description: 'The orderer does not order this chain.' },
+  BSN_ORDERING_CHAIN_LIMIT: {
+    status: 503,
+    description:
+      'The orderer already orders as many chains as it may (maxChains): each keeps a file open. Raise the limit (and the process file limit) or restrict which chains this orderer orders.',
+  },
   BSN_ORDERING_OVERLOADED: {
     status: 503,
     description: 'The orderer queue is full; retry after a short delay.',

@@ -29,6 +29,7 @@ export const OrdererConfigSchema = Type.Object(
     maxTxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     maxTxTtlMs: Type.Optional(Type.Integer({ minimum: 1 })),
     segmentBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxChains: Type.Optional(Type.Integer({ minimum: 1 })),
     heartbeatMs: Type.Optional(Type.Integer({ minimum: 10 })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
     idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 20 })),
@@ -148,6 +149,7 @@ export async function runOrderer(config: OrdererConfig, log: pino.Logger): Promi
       maxTxBytes: config.maxTxBytes ?? defaultSoloOrdererOptions.maxTxBytes,
       maxTxTtlMs: config.maxTxTtlMs ?? defaultSoloOrdererOptions.maxTxTtlMs,
       segmentBytes: config.segmentBytes ?? defaultSoloOrdererOptions.segmentBytes,
+      maxChains: config.maxChains ?? defaultSoloOrdererOptions.maxChains,
     },
     {
       onFailure: (err) =>

@@ -63,6 +63,13 @@ export interface SoloOrdererOptions {
   readonly maxTxTtlMs: number;
   /** A WAL segment is closed and a new one started once it reaches this many bytes. */
   readonly segmentBytes: number;
+  /**
+   * Most chains ordered: a transaction of a further chain is refused (BSN_ORDERING_CHAIN_LIMIT).
+   * Each chain keeps its block file open, and the orderer stops when it cannot open a file, so
+   * this keeps clients from using up its file descriptors with made-up chain ids. Chains already
+   * on disk are ordered whatever their number.
+   */
+  readonly maxChains: number;
   /** Block time source (ms since epoch); also judges expiry. Defaults to `Date.now`. */
   readonly clock?: () => number;
   /** When given, only chains for which it returns true are ordered (others: BSN_ORDERING_UNKNOWN_CHAIN). */
@@ -77,6 +84,7 @@ export const defaultSoloOrdererOptions = Object.freeze({
   maxTxBytes: 256 * 1024,
   maxTxTtlMs: 24 * 60 * 60 * 1000,
   segmentBytes: 64 * 1024 * 1024,
+  maxChains: 256,
 }) satisfies Partial<SoloOrdererOptions>;
 
 /** Collaborators of a {@link SoloOrderer}. */
@@ -137,6 +145,8 @@ interface ChainState {
   timer: NodeJS.Timeout | undefined;
   cutting: Promise<void> | undefined;
   readonly waiters: Set<() => void>;
+  /** Set once a transaction of the chain was accepted: the chain counts towards maxChains. */
+  ordered: boolean;
 }
 
 type Known =
@@ -193,7 +203,14 @@ export class SoloOrderer implements Orderer {
    */
   static async open(init: SoloOrdererInit, modules: SoloOrdererModules = {}): Promise<SoloOrderer> {
     const opts: SoloOrdererOptions = { ...defaultSoloOrdererOptions, ...init };
-    for (const name of ['maxTxPerBlock', 'maxPending', 'maxTxBytes', 'maxTxTtlMs', 'segmentBytes'] as const) {
+    for (const name of [
+      'maxTxPerBlock',
+      'maxPending',
+      'maxTxBytes',
+      'maxTxTtlMs',
+      'segmentBytes',
+      'maxChains',
+    ] as const) {
       positiveInt(name, opts[name]);
     }
     if (!Number.isSafeInteger(opts.maxBlockDelayMs) || opts.maxBlockDelayMs < 0) {
@@ -300,7 +317,9 @@ export class SoloOrderer implements Orderer {
       }
       const chain = tx.payload.chain;
       this.known.set(txId, { state: 'pending', chain, expires: tx.payload.expires });
-      this.chainState(chain).pending.push({
+      const c = this.chainState(chain);
+      c.ordered = true;
+      c.pending.push({
         tx,
         txId,
         encoded,
@@ -352,6 +371,18 @@ export class SoloOrderer implements Orderer {
         details: { txId: checked.txId, status: this.status(checked.txId) },
       });
     }
+    const state = this.chainStates.get(chain);
+    if (!state?.ordered && !state?.file) {
+      let chains = 0;
+      for (const c of this.chainStates.values()) if (c.ordered || c.file) chains++;
+      if (chains >= this.opts.maxChains) {
+        throw new BsnError(
+          'BSN_ORDERING_CHAIN_LIMIT',
+          `this orderer orders at most ${this.opts.maxChains} chains, and chain ${chain} would be one more`,
+          { details: { chain, limit: this.opts.maxChains } },
+        );
+      }
+    }
     if (this.inFlight >= this.opts.maxPending) {
       throw new BsnError(
         'BSN_ORDERING_OVERLOADED',
@@ -362,6 +393,7 @@ export class SoloOrderer implements Orderer {
       );
     }
     this.known.set(checked.txId, { state: 'queued', chain, expires });
+    this.chainState(chain).ordered = true;
     this.inFlight++;
     return new Promise<SubmitResult>((resolve, reject) => {
       this.queue.push({ tx: checked.tx, txId: checked.txId, encoded: checked.encoded, resolve, reject });
@@ -448,7 +480,15 @@ export class SoloOrderer implements Orderer {
   private chainState(chain: string): ChainState {
     let c = this.chainStates.get(chain);
     if (!c) {
-      c = { chain, file: undefined, pending: [], timer: undefined, cutting: undefined, waiters: new Set() };
+      c = {
+        chain,
+        file: undefined,
+        pending: [],
+        timer: undefined,
+        cutting: undefined,
+        waiters: new Set(),
+        ordered: false,
+      };
       this.chainStates.set(chain, c);
     }
     return c;
@@ -620,6 +660,7 @@ export class SoloOrderer implements Orderer {
     } finally {
       if (
         !c.file &&
+        !c.ordered &&
         c.pending.length === 0 &&
         c.waiters.size === 0 &&
         !c.cutting &&

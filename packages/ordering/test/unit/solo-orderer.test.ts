@@ -238,6 +238,27 @@ describe('SoloOrderer refusals', () => {
     await o.close();
   });
 
+  test('refuses a chain past maxChains with CHAIN_LIMIT, and keeps ordering the chains it has', async () => {
+    const dir = freshDir();
+    const o = await openOrderer({ dir, maxChains: 2, maxTxPerBlock: 1 });
+    await o.submit(makeTx('c1', 'a'));
+    await o.submit(makeTx('c2', 'a'));
+    // A stream of a third chain id is no chain of the orderer's: it does not count.
+    const ac = new AbortController();
+    const waiting = take(o.blocks('c3', 1, ac.signal), 1);
+    await assert.rejects(o.submit(makeTx('c3', 'a')), rejectsWith('BSN_ORDERING_CHAIN_LIMIT'));
+    await o.submit(makeTx('c1', 'b'));
+    await waitFor(() => o.height('c1') === 2);
+    ac.abort();
+    await waiting;
+    await o.close();
+    // After a restart the chains on disk are the orderer's, and the limit still holds.
+    const again = await openOrderer({ dir, maxChains: 2, maxTxPerBlock: 1 });
+    await again.submit(makeTx('c2', 'b'));
+    await assert.rejects(again.submit(makeTx('c4', 'a')), rejectsWith('BSN_ORDERING_CHAIN_LIMIT'));
+    await again.close();
+  });
+
   test('rejects with OVERLOADED when maxPending transactions are waiting', async () => {
     const o = await openOrderer({ maxPending: 3, maxTxPerBlock: 100 });
     const results = await Promise.allSettled([1, 2, 3, 4].map((i) => o.submit(makeTx('c1', `o${i}`))));
