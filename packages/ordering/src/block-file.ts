@@ -6,7 +6,13 @@
 import { type Block, type BlockHeader, BsnError, blockHash, ZERO_HASH } from '@bsn/core';
 import { encodeFrameParts, FramedFile } from './framed-file.js';
 
+/**
+ * The recent blocks kept parsed for live subscribers: at most this many, and at most this many
+ * bytes of their records (parsed, they take a few times more) — a count alone let chains of large
+ * blocks hold gigabytes. The last block is always kept.
+ */
 const RECENT_BLOCKS = 64;
+const RECENT_BYTES = 4 * 1024 * 1024;
 
 /** File name for a chain: the id itself when it is a plain name, otherwise `%` and its UTF-8 hex. */
 export function chainFileName(chain: string): string {
@@ -46,7 +52,9 @@ export type BlockVisitor = (block: Block) => void;
 /** A chain's durable blocks. */
 export class BlockFile {
   private readonly offsets: number[] = [];
-  private readonly recent = new Map<number, Block>();
+  /** Height → recent block and its record's size, oldest first. */
+  private readonly recent = new Map<number, { readonly block: Block; readonly bytes: number }>();
+  private recentBytes = 0;
   private last: BlockHeader | undefined;
   private lastHash = ZERO_HASH;
 
@@ -65,7 +73,7 @@ export class BlockFile {
     bf.file = await FramedFile.open(path, (payload, offset) => {
       const block = JSON.parse(payload.toString('utf8')) as Block;
       bf.check(block, path);
-      bf.accept(block, offset);
+      bf.accept(block, offset, payload.length);
       visit(block);
     });
     return bf;
@@ -99,14 +107,17 @@ export class BlockFile {
    */
   async append(block: Block, txRecords: readonly Uint8Array[]): Promise<void> {
     this.check(block, this.file.path);
-    const [offset] = await this.file.appendFrames([encodeFrameParts(blockRecordParts(block, txRecords))]);
-    this.accept(block, offset as number);
+    const parts = blockRecordParts(block, txRecords);
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
+    const [offset] = await this.file.appendFrames([encodeFrameParts(parts)]);
+    this.accept(block, offset as number, bytes);
   }
 
   /** The block at `height` (1 ≤ height ≤ this.height). */
   async read(height: number): Promise<Block> {
     const cached = this.recent.get(height);
-    if (cached) return cached;
+    if (cached) return cached.block;
     const offset = this.offsets[height - 1];
     if (offset === undefined) {
       throw new BsnError('BSN_INVALID_ARGUMENT', `chain ${this.chain} has no block ${height}`, {
@@ -134,11 +145,21 @@ export class BlockFile {
     }
   }
 
-  private accept(block: Block, offset: number): void {
+  private accept(block: Block, offset: number, bytes: number): void {
     this.offsets.push(offset);
     this.last = block.header;
     this.lastHash = blockHash(block.header);
-    this.recent.set(block.header.height, block);
-    this.recent.delete(block.header.height - RECENT_BLOCKS);
+    this.recent.set(block.header.height, { block, bytes });
+    this.recentBytes += bytes;
+    while (this.recent.size > 1 && (this.recent.size > RECENT_BLOCKS || this.recentBytes > RECENT_BYTES)) {
+      const [height, oldest] = this.recent.entries().next().value as [number, { bytes: number }];
+      this.recent.delete(height);
+      this.recentBytes -= oldest.bytes;
+    }
+  }
+
+  /** How many recent blocks are kept parsed, and the bytes of their records. */
+  get cached(): { readonly blocks: number; readonly bytes: number } {
+    return { blocks: this.recent.size, bytes: this.recentBytes };
   }
 }
