@@ -21,10 +21,15 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose orderer, gateway and peer ports are all free. */
+/**
+ * A base port whose orderer, gateway and peer ports are all free. Bases stay below Linux's
+ * ephemeral range (32768 and up), where the kernel hands out ports to outgoing connections: a
+ * port free when checked there could be taken by any connection before the network binds it,
+ * and the network would never come up.
+ */
 export async function freeBasePort(pcns: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const base = 20_000 + Math.floor(Math.random() * 120) * 100;
     const ports = [base, ...Array.from({ length: pcns }, (_, i) => [base + 1 + i, base + 101 + i]).flat()];
     const free = await Promise.all(ports.map(portFree));
     if (free.every(Boolean)) return base;
