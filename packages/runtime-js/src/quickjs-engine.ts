@@ -19,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { BsnError } from '@bsn/core';
 import { type EitherFFI, type EitherModule, QuickJSWASMModule } from 'quickjs-emscripten-core';
 
@@ -81,6 +82,13 @@ export class QuickJSEngine {
       import(`${VARIANT}/ffi`) as Promise<{ QuickJSFFI: FfiClass }>,
       readFile(join(dir, 'emscripten-module.wasm')),
     ]);
+    // V8 first runs WebAssembly in its baseline tier (Liftoff), whose native stack frames are
+    // larger than those of its optimising tier (TurboFan), and moves hot functions up as the
+    // process warms. Where V8's own stack runs out under QuickJS's deepest C recursions therefore
+    // moved with the node's age: a block that succeeded on a warmed-up node failed on a fresh
+    // replay. Compiling QuickJS with TurboFan only keeps every frame the same size from the first
+    // call (see docs/ledger.md, "Known limits", for what remains).
+    setFlagsFromString('--no-liftoff');
     const wasm = await wasmApi.compile(bytes);
     const engine = new QuickJSEngine(glue.default, ffi.QuickJSFFI, wasm);
     const probe = engine.instantiate(0).module;
