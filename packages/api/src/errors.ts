@@ -75,6 +75,11 @@ export const gatewayErrorCodes = {
     description:
       'A proof was asked at a height that has no commit certificate yet on this PCN; retry shortly or ask without proof.',
   },
+  BSN_GATEWAY_PROOF_TOO_LARGE: {
+    status: 422,
+    description:
+      'A query asked with proof read more distinct state keys than one answer proves (1,000); ask without proof, or read fewer keys per query.',
+  },
 } as const;
 
 /** A code raised by the gateway. */
