@@ -607,7 +607,8 @@ export class Chain {
   }
 
   /**
-   * A read-only call on committed state (the latest, or `options.height`). Writes and events fail
+   * A read-only call on committed state (the latest, or `options.height`), with the contract code
+   * that executed that height's block. Writes and events fail
    * the call with BSN_LEDGER_READ_ONLY; unknown contracts and methods fail it with their BSN_TX_*
    * code. `options.onRead` learns every state key the call read (point reads and each key a range
    * returned), so the gateway can prove the answer's inputs against that height's state root.
@@ -632,7 +633,11 @@ export class Chain {
       );
     }
     const head = height === latest.height ? latest : { height, time: this.block(height)?.header.time ?? 0 };
-    const code = this.#options.contracts(contract, head.height + 1);
+    // The code that executed block `height`: committed, so every node answers a height with the
+    // same code. (The code of block height + 1 depended on this node's view of a block not yet
+    // cut: after an upgrade, two PCNs answered one certified height with different code.) Before
+    // any block, the code block 1 would run.
+    const code = this.#options.contracts(contract, Math.max(head.height, 1));
     if (!code) {
       return {
         ok: false,

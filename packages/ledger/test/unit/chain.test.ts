@@ -454,6 +454,31 @@ describe('Chain.commitBlock', () => {
     expectCode(() => again.height() && again.block(1), 'BSN_LEDGER_CLOSED');
   });
 
+  it('answers a query at a height with the contract code that executed that height', () => {
+    // "ver" is upgraded from block 2 on: a query at height 1 runs v1 on every node, whatever code
+    // the next block will run.
+    const runtime = testRuntime();
+    runtime.register('ver1', { version: () => 1 });
+    runtime.register('ver2', { version: () => 2 });
+    const v1 = { name: 'ver', runtime: 'native', code: 'ver1', codeHash: 'ver-v1' };
+    const v2 = { name: 'ver', runtime: 'native', code: 'ver2', codeHash: 'ver-v2' };
+    const { chain } = open({
+      runtimes: new Map([['native', runtime]]),
+      contracts: (name, height) => (name === 'ver' ? (height <= 1 ? v1 : v2) : testContracts(name, height)),
+    });
+    const version = (height?: number) => {
+      const r = chain.query('ver', 'version', [], alice.caller, height === undefined ? {} : { height });
+      return r.ok ? r.result : r.code;
+    };
+    assert.equal(version(), 1, 'before any block: the code block 1 will run');
+    commitTxs(chain, [put(alice, 'a', 1)]);
+    assert.equal(version(), 1);
+    commitTxs(chain, [put(alice, 'b', 2)]);
+    assert.equal(version(), 2);
+    assert.equal(version(1), 1);
+    chain.close();
+  });
+
   it('runs read-only queries on the latest state; writes and events fail with BSN_LEDGER_READ_ONLY', () => {
     const { chain } = open();
     commitTxs(chain, [put(alice, 'a', 1)]);
