@@ -110,6 +110,16 @@ function resourceFault(what: string, err: unknown): BsnError {
   return new BsnError('BSN_LEDGER_RESOURCE_EXHAUSTED', `${what}: ${messageOf(err)}`, { cause: err });
 }
 
+/** A contract call's receipt and, for a successful one, its canonical text (see okReceiptText). */
+interface Called {
+  readonly receipt: Receipt;
+  readonly receiptText?: string;
+}
+
+function refusedCall(txId: string, code: string, message: string, gasUsed = 0): Called {
+  return { receipt: failed(txId, code, message, gasUsed) };
+}
+
 /** A prepared contract of the block, or why it cannot run. */
 type Loaded = { readonly instance: ContractInstance } | { readonly code: string; readonly message: string };
 
@@ -129,8 +139,6 @@ export function executeBlock(
   const instances = new Map<string, Loaded>();
   const seen = new Set<string>();
   const results: ExecutedTransaction[] = [];
-  /** The canonical text of the receipt settle() last made for a successful call. */
-  let okText: string | undefined;
   try {
     block.txs.forEach((tx, index) => {
       results.push(executeOne(tx, index));
@@ -177,11 +185,8 @@ export function executeBlock(
       });
     }
     seen.add(txId);
-    okText = undefined;
-    const receipt = invoke(txId, index, payload.contract, payload.method, payload.args, signer.caller);
-    return okText === undefined
-      ? { receipt, accepted: true, expires: payload.expires }
-      : { receipt, receiptText: okText, accepted: true, expires: payload.expires };
+    const called = invoke(txId, index, payload.contract, payload.method, payload.args, signer.caller);
+    return { ...called, accepted: true, expires: payload.expires };
   }
 
   function load(name: string): Loaded | undefined {
@@ -219,19 +224,23 @@ export function executeBlock(
     method: string,
     args: readonly JsonValue[],
     caller: Caller,
-  ): Receipt {
+  ): Called {
     const loaded = load(contract);
     if (loaded === undefined) {
-      return failed(
+      return refusedCall(
         txId,
         'BSN_TX_UNKNOWN_CONTRACT',
         `contract "${contract}" is not deployed at height ${header.height}`,
       );
     }
-    if (!('instance' in loaded)) return failed(txId, loaded.code, loaded.message);
+    if (!('instance' in loaded)) return refusedCall(txId, loaded.code, loaded.message);
     const { instance } = loaded;
     if (method.startsWith('_') || !instance.methods.includes(method)) {
-      return failed(txId, 'BSN_TX_UNKNOWN_METHOD', `contract "${contract}" has no public method "${method}"`);
+      return refusedCall(
+        txId,
+        'BSN_TX_UNKNOWN_METHOD',
+        `contract "${contract}" has no public method "${method}"`,
+      );
     }
     const host = overlay.host(contract, modules.limits, false);
     let result: InvocationResult;
@@ -257,7 +266,7 @@ export function executeBlock(
       }
       instances.delete(contract);
       if (isResourceFault(err)) throw resourceFault(`${contract}.${method} could not run`, err);
-      return failed(
+      return refusedCall(
         txId,
         'BSN_INTERNAL',
         `runtime failed while executing ${contract}.${method}: ${messageOf(err)}`,
@@ -266,14 +275,14 @@ export function executeBlock(
     return settle(txId, contract, host, result);
   }
 
-  function settle(txId: string, contract: string, host: CallHost, result: InvocationResult): Receipt {
+  function settle(txId: string, contract: string, host: CallHost, result: InvocationResult): Called {
     const gasUsed = Number.isSafeInteger(result.gasUsed) && result.gasUsed >= 0 ? result.gasUsed : 0;
-    if (!result.ok) return failed(txId, String(result.code), String(result.message), gasUsed);
+    if (!result.ok) return refusedCall(txId, String(result.code), String(result.message), gasUsed);
     let resultText: string;
     try {
       resultText = result.canonical ?? canonicalString(result.result === undefined ? null : result.result);
     } catch (err) {
-      return failed(
+      return refusedCall(
         txId,
         'BSN_LEDGER_RESULT_INVALID',
         `result of ${contract} is not JSON: ${messageOf(err)}`,
@@ -282,7 +291,7 @@ export function executeBlock(
     }
     const size = Buffer.byteLength(resultText);
     if (size > modules.limits.maxResultBytes) {
-      return failed(
+      return refusedCall(
         txId,
         'BSN_LEDGER_RESULT_TOO_LARGE',
         `result is ${size} bytes, at most ${modules.limits.maxResultBytes} allowed`,
@@ -296,7 +305,9 @@ export function executeBlock(
       result.canonical !== undefined && result.result !== undefined
         ? result.result
         : (JSON.parse(resultText) as JsonValue);
-    okText = okReceiptText(txId, resultText, events, host.eventTexts, gasUsed);
-    return { txId, status: 'ok', result: value, events, gasUsed };
+    return {
+      receipt: { txId, status: 'ok', result: value, events, gasUsed },
+      receiptText: okReceiptText(txId, resultText, events, host.eventTexts, gasUsed),
+    };
   }
 }
