@@ -6,18 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { BsnError } from './errors.js';
-import {
-  assertHashAlgorithm,
-  DEFAULT_HASH,
-  type HashAlgorithm,
-  hash,
-  hashLatin1,
-  hashParts,
-} from './hash.js';
+import { assertHashAlgorithm, DEFAULT_HASH, type HashAlgorithm, hash, hashLatin1 } from './hash.js';
 import { bytesEqual } from './hex.js';
 
 const LEAF = new Uint8Array([0]);
-const NODE = new Uint8Array([1]);
 
 // Roots are computed on digests kept as one-byte (latin1) strings: a digest as a Buffer costs an
 // ArrayBuffer each, three to four times the hashing itself for these 33- and 65-byte inputs, and a
@@ -51,13 +43,24 @@ export interface MerkleProof {
   readonly path: readonly Uint8Array[];
 }
 
-/** H(0x00‖leaf). */
-export function merkleLeafHash(leaf: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
-  return hashParts([LEAF, leaf], alg);
+/** A digest kept as latin1 as its bytes. */
+function bytesOf(digest: string): Uint8Array {
+  return new Uint8Array(Buffer.from(digest, 'latin1'));
 }
 
+/** Bytes as a latin1 string, without copying them first. */
+function latin1Of(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** H(0x00‖leaf). */
+export function merkleLeafHash(leaf: Uint8Array, alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  return bytesOf(leafLatin1(leaf, alg));
+}
+
+/** H(0x01‖left‖right). */
 function nodeHash(left: Uint8Array, right: Uint8Array, alg: HashAlgorithm): Uint8Array {
-  return hashParts([NODE, left, right], alg);
+  return bytesOf(nodeLatin1(latin1Of(left), latin1Of(right), alg));
 }
 
 function largestPowerOfTwoBelow(n: number): number {
@@ -66,31 +69,34 @@ function largestPowerOfTwoBelow(n: number): number {
   return k;
 }
 
-function rootOfHashes(hashes: readonly Uint8Array[], alg: HashAlgorithm): Uint8Array {
-  // Bottom-up: pair neighbours; an odd last node is carried up unchanged. This yields exactly the
-  // RFC 6962 tree (left subtrees are always perfect), without recursion.
-  let level = hashes.slice();
-  while (level.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!, alg));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-  }
-  return level[0]!;
-}
-
-/** The Merkle tree hash of `leaves` (the empty tree's root is H of the empty string). */
-export function merkleRoot(leaves: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
-  if (leaves.length === 0) return hash(new Uint8Array(0), alg);
-  // As rootOfHashes: neighbours paired level by level, an odd last node carried up.
-  const level = leaves.map((l) => leafLatin1(l, alg));
+/**
+ * The root over a level of digests (at least one), reusing `level` as scratch. Bottom-up: pair
+ * neighbours; an odd last node is carried up unchanged. This yields exactly the RFC 6962 tree (left
+ * subtrees are always perfect), without recursion.
+ */
+function rootOfLevel(level: string[], alg: HashAlgorithm): string {
   for (let n = level.length; n > 1; n = (n + 1) >> 1) {
     let k = 0;
     for (let i = 0; i + 1 < n; i += 2)
       level[k++] = nodeLatin1(level[i] as string, level[i + 1] as string, alg);
     if (n % 2 === 1) level[k] = level[n - 1] as string;
   }
-  return new Uint8Array(Buffer.from(level[0] as string, 'latin1'));
+  return level[0] as string;
+}
+
+function rootOfHashes(hashes: readonly Uint8Array[], alg: HashAlgorithm): Uint8Array {
+  return bytesOf(rootOfLevel(hashes.map(latin1Of), alg));
+}
+
+/** The Merkle tree hash of `leaves` (the empty tree's root is H of the empty string). */
+export function merkleRoot(leaves: readonly Uint8Array[], alg: HashAlgorithm = DEFAULT_HASH): Uint8Array {
+  if (leaves.length === 0) return hash(new Uint8Array(0), alg);
+  return bytesOf(
+    rootOfLevel(
+      leaves.map((l) => leafLatin1(l, alg)),
+      alg,
+    ),
+  );
 }
 
 function auditPath(hashes: readonly Uint8Array[], index: number, alg: HashAlgorithm): Uint8Array[] {
