@@ -37,10 +37,10 @@ import type { Orderer, SubmitResult, TransactionStatus } from './orderer.js';
 import { TransactionLog } from './transaction-log.js';
 import { checkTransaction, ORDERING_CHAIN_ID_PATTERN } from './transaction-schema.js';
 
-/** Options of a {@link SoloOrderer}. */
 /** Room for a block record's header, signature and punctuation around its transactions (the orderer id aside). */
 const BLOCK_RECORD_OVERHEAD_BYTES = 4096;
 
+/** Options of a {@link SoloOrderer}. */
 export interface SoloOrdererOptions {
   /** Data directory (created if missing); holds the WAL and the block files. */
   readonly dir: string;
@@ -145,7 +145,11 @@ interface ChainState {
   timer: NodeJS.Timeout | undefined;
   cutting: Promise<void> | undefined;
   readonly waiters: Set<() => void>;
-  /** Set once a transaction of the chain was accepted: the chain counts towards maxChains. */
+  /**
+   * The chain is one of this orderer's: it has blocks on disk or an accepted transaction. Such a
+   * chain counts towards maxChains; the state of any other (a stream waiting on a chain id) is
+   * dropped when its last stream ends.
+   */
   ordered: boolean;
 }
 
@@ -231,9 +235,7 @@ export class SoloOrderer implements Orderer {
     // one frame: options that let acknowledged transactions make a block no frame can hold would
     // stop the orderer at that block, and again at every restart.
     const largestBlock =
-      opts.maxTxPerBlock * (opts.maxTxBytes + 1) +
-      BLOCK_RECORD_OVERHEAD_BYTES +
-      Buffer.byteLength(String(opts.id));
+      opts.maxTxPerBlock * (opts.maxTxBytes + 1) + BLOCK_RECORD_OVERHEAD_BYTES + Buffer.byteLength(opts.id);
     if (largestBlock > MAX_FRAME_PAYLOAD) {
       throw new BsnError(
         'BSN_INVALID_ARGUMENT',
@@ -306,7 +308,9 @@ export class SoloOrderer implements Orderer {
         }
       });
       this.truncated += file.truncatedBytes;
-      this.chainState(chain).file = file;
+      const c = this.chainState(chain);
+      c.file = file;
+      c.ordered = true;
     }
     for (const { tx, encoded, segment } of replayed) {
       const txId = transactionId(tx.payload);
@@ -371,10 +375,9 @@ export class SoloOrderer implements Orderer {
         details: { txId: checked.txId, status: this.status(checked.txId) },
       });
     }
-    const state = this.chainStates.get(chain);
-    if (!state?.ordered && !state?.file) {
+    if (!this.chainStates.get(chain)?.ordered) {
       let chains = 0;
-      for (const c of this.chainStates.values()) if (c.ordered || c.file) chains++;
+      for (const c of this.chainStates.values()) if (c.ordered) chains++;
       if (chains >= this.opts.maxChains) {
         throw new BsnError(
           'BSN_ORDERING_CHAIN_LIMIT',
@@ -658,15 +661,8 @@ export class SoloOrderer implements Orderer {
         });
       }
     } finally {
-      if (
-        !c.file &&
-        !c.ordered &&
-        c.pending.length === 0 &&
-        c.waiters.size === 0 &&
-        !c.cutting &&
-        !c.timer &&
-        this.chainStates.get(chain) === c
-      ) {
+      // Blocks, pending transactions, a cut or its timer all come after an accepted transaction.
+      if (!c.ordered && c.waiters.size === 0 && this.chainStates.get(chain) === c) {
         this.chainStates.delete(chain);
       }
     }
