@@ -51,7 +51,7 @@ import {
 import type { Caller } from '@bsn/ledger';
 import { checkMethodAccess, SYSTEM_CHAIN, SYSTEM_CONTRACT, systemStateKeys } from '@bsn/system';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { CommittedBlock, HostedChain } from './hosted-chain.js';
+import type { HostedChain } from './hosted-chain.js';
 import { chainNotHosted, type Pcn } from './pcn.js';
 import { splitPemBundle } from './signer-verifier.js';
 
@@ -96,11 +96,6 @@ class RateLimiter {
 }
 
 /**
- * A query whose contract call failed: the runtime's own codes (BSN_CONTRACT_*, BSN_TX_*) keep their
- * status; a contract's own code (e.g. ASSET_NOT_FOUND) is reported as BSN_GATEWAY_CONTRACT_ERROR
- * with the contract's code and message, since contract codes are not in the network's catalogue.
- */
-/**
  * Most distinct state keys a query asked with proof may read. Each costs a sparse-Merkle proof in
  * the answer (about 1.4 KB, built synchronously): a query ranging over 100,000 keys within its gas
  * made a 144 MB answer and held the PCN's event loop for 10 s.
@@ -130,6 +125,11 @@ export function distinctReads(
   return out;
 }
 
+/**
+ * A query whose contract call failed: the runtime's own codes (BSN_CONTRACT_*, BSN_TX_*) keep their
+ * status; a contract's own code (e.g. ASSET_NOT_FOUND) is reported as BSN_GATEWAY_CONTRACT_ERROR
+ * with the contract's code and message, since contract codes are not in the network's catalogue.
+ */
 function contractFailure(result: { code: string; message: string }, chain: string, method: string): BsnError {
   if (errorCatalog[result.code] !== undefined) {
     return new BsnError(result.code, result.message, { details: { chain, method } });
@@ -664,8 +664,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       };
       // Stored blocks first, then live ones; a block committed while catching up is picked up by the loop.
       let closed = false;
-      const pending: CommittedBlock[] = [];
-      const onCommitted = (c: CommittedBlock) => pending.push(c);
       // Sends every committed block from `next` on. A catch-up from an early height waits for the
       // client whenever the socket's buffer is full and lets other requests run between blocks:
       // written all at once, a replay of 2,000 blocks to a client that did not read held the event
@@ -697,13 +695,11 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
             if (res.writableNeedDrain) await writable();
             else await new Promise<void>((resolve) => setImmediate(resolve));
           }
-          pending.length = 0;
         } finally {
           draining = false;
         }
       };
       const wake = () => void drain();
-      h.on('committed', onCommitted);
       h.on('committed', wake);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_INTERVAL_MS);
       const onHalt = () => {
@@ -720,7 +716,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const cleanup = () => {
         closed = true;
         clearInterval(heartbeat);
-        h.off('committed', onCommitted);
         h.off('committed', wake);
         h.off('halted', onHalt);
       };

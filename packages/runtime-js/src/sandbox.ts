@@ -60,7 +60,7 @@ const OUT_OF_MEMORY: Failure = { code: 'BSN_CONTRACT_OUT_OF_MEMORY', message: 'o
 /**
  * V8's own stack ran out while QuickJS or the host code it called was running. Where that happens
  * depends on V8's stack size and on how its tiers compiled QuickJS, not only on the contract, so
- * it is a known gap in determinism (docs/contracts.md, "Limits"); the receipt at least carries no
+ * it is a known gap in determinism (docs/ledger.md, "Known limits"); the receipt at least carries no
  * V8 text. Other RangeErrors (memory allocation) are the node's and are not turned into receipts.
  */
 function isHostStackOverflow(err: unknown): boolean {
