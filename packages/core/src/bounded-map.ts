@@ -26,6 +26,15 @@ export class BoundedMap<K, V> extends Map<K, V> {
     this.capacity = capacity;
   }
 
+  /**
+   * Removes every entry, and the eviction iterator with them: a live iterator over a cleared table
+   * keeps that table, with every key and value it held, reachable until the map fills up again.
+   */
+  override clear(): void {
+    this.#oldest = undefined;
+    super.clear();
+  }
+
   /** Sets `key`; a new key in a full map first evicts the oldest one. */
   override set(key: K, value: V): this {
     if (this.size >= this.capacity && !this.has(key)) {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BoundedMap } from '@bsn/core';
 import fc from 'fast-check';
 
@@ -48,6 +50,31 @@ describe('BoundedMap', () => {
         });
       }),
     );
+  });
+
+  it('holds nothing of what it held once cleared', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const map = new BoundedMap<number, object>(100);
+    const refs: WeakRef<object>[] = [];
+    // In a function of its own, so no local of this one still points at the last value.
+    const fill = () => {
+      for (let i = 0; i < 150; i++) {
+        const value = {};
+        refs.push(new WeakRef(value));
+        map.set(i, value); // the last 50 evict, so the map keeps its eviction iterator
+      }
+    };
+    fill();
+    map.clear();
+    // WeakRefs are kept alive until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    gc();
+    assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0);
+    // And it still evicts oldest-first afterwards.
+    for (let i = 0; i < 101; i++) map.set(i, {});
+    assert.deepEqual([map.has(0), map.has(1), map.size], [false, true, 100]);
   });
 
   it('refuses a capacity below 1 or not an integer', () => {
