@@ -473,7 +473,7 @@ export class Sandbox {
       const limit = args.isUndefined(2) ? this.#opts.defaultRangeLimit : args.number(2);
       this.#charge(byteLength(start) + (end === undefined ? 0 : byteLength(end)));
       // The prelude refuses these too, but it runs inside the sandbox: the host checks again.
-      if (!Number.isSafeInteger(limit) || limit < 1) {
+      if (!Number.isInteger(limit) || limit < 1) {
         this.#fail('BSN_CONTRACT_INVALID_VALUE', 'ctx.state.range: limit must be a positive integer');
       }
       if (limit > this.#opts.maxRangeLimit) {

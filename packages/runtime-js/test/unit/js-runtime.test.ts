@@ -126,6 +126,14 @@ describe('calls', () => {
     );
   });
 
+  test('a range limit past the maximum fails naming the maximum, however large the integer', () => {
+    for (const limit of [10_001, 2 ** 60]) {
+      const r = failed(host.execute(instance, invocation('list', [limit])));
+      assert.equal(r.code, 'BSN_CONTRACT_INVALID_VALUE');
+      assert.match(r.message, /more than the maximum of 10000/, String(limit));
+    }
+  });
+
   test('range passes the runtime default limit when the contract gives none', () => {
     host.execute(instance, invocation('list'));
     assert.match(host.log.at(-1) ?? '', / 1000$/);
