@@ -23,6 +23,9 @@ before(async () => {
 const GAS_PINNED = { calls: 229, total: 969_755, last: [3124, 3120, 24_218, 2026, 1320, 51_013] };
 
 /** Runs a block's worth of calls through one instance, as the executor does. */
+/** The failures after which a sandbox is replaced rather than reused. */
+const ABNORMAL = ['BSN_CONTRACT_OUT_OF_GAS', 'BSN_CONTRACT_OUT_OF_MEMORY', 'BSN_CONTRACT_STACK_OVERFLOW'];
+
 function runBlock(
   runtime: JsRuntime,
   code: ContractCode,
@@ -174,6 +177,9 @@ describe('gas is deterministic', () => {
       const engine = await QuickJSEngine.load();
       const neverReused = new JsRuntime(resolveJsRuntimeOptions({}), { engine, reuseSandboxes: false });
       const fresh = runOn(neverReused, code, [...block]);
+      // It loaded its first sandbox, then a new one after every abnormal failure but a last one.
+      const abnormal = fresh.slice(0, -1).filter((r) => !r.ok && ABNORMAL.includes(r.code)).length;
+      assert.equal(neverReused.sandboxesLoaded, 1 + abnormal, `${code.name}: the baseline reused a sandbox`);
       const reused = new JsRuntime(resolveJsRuntimeOptions({}), { engine });
       for (let i = 0; i < 3; i++)
         assert.deepEqual(runOn(reused, code, [...block]), fresh, `${code.name} block ${i}`);
