@@ -25,7 +25,7 @@ export function encodeBlockTxs(txs: readonly unknown[]): string {
   for (const tx of txs) {
     const signer = usualSigner(tx);
     if (signer === undefined) {
-      entries.push(`[${JSON.stringify(tx)}]`);
+      entries.push(JSON.stringify([tx])); // [undefined] would not be JSON; [null] is, as JSON makes it
       continue;
     }
     let i = index.get(signer);
@@ -59,7 +59,12 @@ export function storedBlock(row: StoredBlockRow): Block {
 
 /** The transactions of a stored text (either form), as they were ordered. */
 export function decodeBlockTxs(text: string): unknown[] {
-  const stored = JSON.parse(text) as unknown;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch {
+    corrupt('not JSON');
+  }
   if (Array.isArray(stored)) return stored;
   const { signers, txs } = (stored ?? {}) as { signers?: unknown; txs?: unknown };
   if (!Array.isArray(signers) || !Array.isArray(txs)) corrupt('no signers and txs arrays');

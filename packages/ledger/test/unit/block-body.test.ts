@@ -41,6 +41,11 @@ describe('stored block bodies', () => {
       usualTx(pem(1), 'n'),
     ];
     assert.deepEqual(decodeBlockTxs(encodeBlockTxs(odd)), odd);
+    // What JSON cannot hold is stored as JSON would hold it.
+    assert.deepEqual(decodeBlockTxs(encodeBlockTxs([undefined, usualTx(pem(1), 'u')])), [
+      null,
+      usualTx(pem(1), 'u'),
+    ]);
   });
 
   it('round-trip any JSON transactions (property)', () => {
@@ -78,6 +83,8 @@ describe('stored block bodies', () => {
       good.replace('[0,', '["0",'),
       '{"signers":["s"],"txs":[[0,[1],"sig"]]}',
       '{"signers":["s"],"txs":[[0,{}]]}',
+      good.slice(0, -5),
+      '',
     ];
     for (const text of bad) {
       assert.throws(
