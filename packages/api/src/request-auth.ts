@@ -22,7 +22,7 @@
 import {
   BsnError,
   fromHex,
-  hash,
+  hashHex,
   type KeyInput,
   SigningDomain,
   signBytes,
@@ -87,7 +87,7 @@ export interface SignedRequest {
 /** Lower-case hex SHA-256 of a body (of zero bytes when absent). */
 export function bodyHash(body?: Uint8Array | string): string {
   const bytes = body === undefined ? new Uint8Array(0) : typeof body === 'string' ? utf8(body) : body;
-  return toHex(hash(bytes, 'sha256'));
+  return hashHex(bytes, 'sha256');
 }
 
 /** The request-target with every `auth` query parameter removed (the part of the URL that is signed). */

@@ -3,9 +3,8 @@
  * OpenSSL already provides — and others can be chosen per network without touching callers.
  */
 import { createHash, getHashes, hash as oneShotHash } from 'node:crypto';
-import { canonicalEncode } from './encoding.js';
+import { canonicalString } from './encoding.js';
 import { BsnError } from './errors.js';
-import { toHex } from './hex.js';
 
 /** Hash algorithms BSN knows; `sm3` works where Node's OpenSSL provides it. */
 export type HashAlgorithm = 'sha256' | 'sm3';
@@ -103,5 +102,5 @@ export function hashParts(parts: readonly Uint8Array[], alg: HashAlgorithm = DEF
 
 /** Hex digest of the canonical encoding of `value`: how BSN names a structured object (e.g. a txId). */
 export function hashCanonical(value: unknown, alg: HashAlgorithm = DEFAULT_HASH): string {
-  return toHex(hash(canonicalEncode(value), alg));
+  return hashHex(canonicalString(value), alg);
 }

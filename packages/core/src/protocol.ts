@@ -11,7 +11,7 @@
  */
 import { canonicalEncode, canonicalString, type JsonValue } from './encoding.js';
 import { BsnError } from './errors.js';
-import { DEFAULT_HASH, type HashAlgorithm, hash, hashHex } from './hash.js';
+import { DEFAULT_HASH, type HashAlgorithm, hashCanonical, hashHex } from './hash.js';
 import { fromHex, toHex } from './hex.js';
 import { merkleRoot } from './merkle.js';
 import { type KeyInput, type SignatureCheck, signBytes, verifySignatureDetailed } from './signature.js';
@@ -122,7 +122,7 @@ export interface Block {
 
 /** The block hash: hex hash of the canonical header. */
 export function blockHash(header: BlockHeader, alg: HashAlgorithm = DEFAULT_HASH): string {
-  return toHex(hash(canonicalEncode(header), alg));
+  return hashCanonical(header, alg);
 }
 
 /** The Merkle root over the txIds (as 32-byte leaves) of `txs`. */

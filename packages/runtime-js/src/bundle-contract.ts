@@ -1,7 +1,7 @@
 /** Bundles a contract's TypeScript or JavaScript source into the one ES module the js runtime runs. */
 import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { BsnError, hash, toHex, utf8 } from '@bsn/core';
+import { BsnError, hashHex } from '@bsn/core';
 import { build, type Message, type Plugin } from 'esbuild';
 
 /** A bundled contract: the module source and its hex SHA-256 (the hash recorded when it is deployed). */
@@ -94,5 +94,5 @@ export async function bundleContract(entryPath: string): Promise<BundledContract
       },
     );
   }
-  return { code: output, codeHash: toHex(hash(utf8(output))) };
+  return { code: output, codeHash: hashHex(output) };
 }

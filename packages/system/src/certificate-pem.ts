@@ -5,7 +5,7 @@
  * is judged against the block time the caller passes, never the wall clock.
  */
 import { X509Certificate } from 'node:crypto';
-import { hash, toHex } from '@bsn/core';
+import { hashHex } from '@bsn/core';
 import { ContractError } from '@bsn/ledger';
 import { SystemErrorCode } from './errors.js';
 
@@ -43,14 +43,14 @@ function subjectOrganization(cert: X509Certificate): string {
 
 /** Lower-case hex SHA-256 fingerprint of a PEM certificate's DER encoding. */
 export function certificateFingerprint(pem: string, field = 'certPem'): string {
-  return toHex(hash(new Uint8Array(parse(pem, field).raw)));
+  return hashHex(new Uint8Array(parse(pem, field).raw));
 }
 
 /** Parses a PEM certificate, failing with BSN_SYSTEM_CERT_INVALID naming `field`. */
 export function inspectCertificate(pem: string, field: string): CertificateFacts {
   const cert = parse(pem, field);
   return {
-    fingerprint: toHex(hash(new Uint8Array(cert.raw))),
+    fingerprint: hashHex(new Uint8Array(cert.raw)),
     organization: subjectOrganization(cert),
     isCa: cert.ca,
     notBefore: Date.parse(cert.validFrom),

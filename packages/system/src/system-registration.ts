@@ -2,7 +2,7 @@
  * How a node plugs the system contract into a chain: the native runtime learns the
  * implementation, and the chain's contract resolver maps the contract name to its code.
  */
-import { hash, toHex, utf8 } from '@bsn/core';
+import { hashHex } from '@bsn/core';
 import type { ContractCode, NativeRuntime } from '@bsn/ledger';
 import { createSystemContract } from './system-contract.js';
 
@@ -27,7 +27,7 @@ export function systemContractCodes(): ContractCode[] {
       name: SYSTEM_CONTRACT,
       runtime: 'native',
       code: SYSTEM_CONTRACT_IMPLEMENTATION,
-      codeHash: toHex(hash(utf8(SYSTEM_CONTRACT_IMPLEMENTATION))),
+      codeHash: hashHex(SYSTEM_CONTRACT_IMPLEMENTATION),
     },
   ];
 }

@@ -4,7 +4,7 @@
  * (for a `utf8` bundle: the UTF-8 bytes of the module source, i.e. `ContractCode.codeHash`).
  */
 import { Buffer } from 'node:buffer';
-import { hash, type JsonValue, toHex, utf8 } from '@bsn/core';
+import { hashHex, type JsonValue, utf8 } from '@bsn/core';
 import { type ContractContext, ContractError } from '@bsn/ledger';
 import { type Static, Type } from '@sinclair/typebox';
 import { SystemErrorCode } from '../../errors.js';
@@ -81,7 +81,7 @@ export function storeBundle(
 ): BundleRecord {
   const bytes = decode(bundle, field);
   if (bytes.length > MAX_BUNDLE_BYTES) throw tooLarge(bytes.length);
-  const actual = toHex(hash(bytes));
+  const actual = hashHex(bytes);
   if (actual !== expectedHash) {
     throw new ContractError(
       SystemErrorCode.BUNDLE_HASH_MISMATCH,
