@@ -10,6 +10,13 @@ after(() => {
   for (const c of cleanups) c();
 });
 
+/** A fresh directory, removed after the tests. */
+function freshDir(): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  return t.dir;
+}
+
 /** Appends `count` blocks whose one transaction holds `filler` bytes; returns them. */
 async function appendBlocks(file: BlockFile, count: number, filler: number): Promise<Block[]> {
   const out: Block[] = [];
@@ -26,14 +33,13 @@ async function appendBlocks(file: BlockFile, count: number, filler: number): Pro
 }
 
 test('recent blocks are kept by count and by bytes, and evicted ones are read back from disk', async () => {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const small = await BlockFile.open(join(t.dir, 'small.blocks'), 'c1');
+  const dir = freshDir();
+  const small = await BlockFile.open(join(dir, 'small.blocks'), 'c1');
   await appendBlocks(small, 100, 100);
   assert.equal(small.cached.blocks, 64);
 
   // 1.5 MB blocks: a count of 64 would keep ~96 MB of records parsed; the byte bound keeps 4 MiB.
-  const large = await BlockFile.open(join(t.dir, 'large.blocks'), 'c1');
+  const large = await BlockFile.open(join(dir, 'large.blocks'), 'c1');
   const blocks = await appendBlocks(large, 8, 1_500_000);
   assert.ok(large.cached.bytes <= 4 * 1024 * 1024, `${large.cached.bytes} bytes cached`);
   assert.ok(large.cached.blocks >= 1 && large.cached.blocks < 8);
@@ -41,7 +47,7 @@ test('recent blocks are kept by count and by bytes, and evicted ones are read ba
   await large.close();
 
   // Reopened, the blocks read while opening fill the cache under the same bounds.
-  const reopened = await BlockFile.open(join(t.dir, 'large.blocks'), 'c1');
+  const reopened = await BlockFile.open(join(dir, 'large.blocks'), 'c1');
   assert.equal(reopened.height, 8);
   assert.ok(reopened.cached.bytes <= 4 * 1024 * 1024);
   assert.deepEqual(await reopened.read(1), blocks[0]);
@@ -50,9 +56,7 @@ test('recent blocks are kept by count and by bytes, and evicted ones are read ba
 });
 
 test('a single block larger than the byte bound is still kept, being the last', async () => {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const file = await BlockFile.open(join(t.dir, 'one.blocks'), 'c1');
+  const file = await BlockFile.open(join(freshDir(), 'one.blocks'), 'c1');
   await appendBlocks(file, 1, 5_000_000);
   assert.equal(file.cached.blocks, 1);
   await file.close();
