@@ -44,6 +44,8 @@ export type TrustStoreCheck =
         readonly fingerprint: string;
         readonly publicKeyPem: string;
       };
+      /** The chain from the leaf (first) to the root (last). */
+      readonly chain: readonly { readonly fingerprint: string }[];
     }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
@@ -84,13 +86,24 @@ export function trustStoreVerifier(
       }
       if (!check.ok) return { ok: false, code: check.code, message: check.message };
       const { leaf } = check;
-      const revokedAt = options.revocations?.revokedAt(leaf.fingerprint);
-      if (revokedAt !== undefined && atMs > revokedAt) {
-        return {
-          ok: false,
-          code: 'BSN_PKI_REVOKED',
-          message: `certificate ${leaf.fingerprint} was revoked at ${revokedAt}`,
-        };
+      const revocations = options.revocations;
+      if (revocations) {
+        // Every certificate of the chain but the root: a revoked CA takes all it issued with it,
+        // including certificates its key signs after the revocation.
+        for (let i = 0; i < check.chain.length - 1; i++) {
+          const fingerprint = check.chain[i]!.fingerprint;
+          const revokedAt = revocations.revokedAt(fingerprint);
+          if (revokedAt !== undefined && atMs > revokedAt) {
+            return {
+              ok: false,
+              code: 'BSN_PKI_REVOKED',
+              message:
+                i === 0
+                  ? `certificate ${fingerprint} was revoked at ${revokedAt}`
+                  : `certificate ${leaf.fingerprint} was issued by CA certificate ${fingerprint}, revoked at ${revokedAt}`,
+            };
+          }
+        }
       }
       return {
         ok: true,
