@@ -18,7 +18,6 @@ import {
   TransactionChecker,
 } from '@bsn/ledger';
 import type { Orderer } from '@bsn/ordering';
-import type { TrustStore } from '@bsn/pki';
 import { createJsRuntime } from '@bsn/runtime-js';
 import {
   contractVersionAt,
@@ -34,7 +33,7 @@ import { faultyRuntime } from './fault-injection.js';
 import { HostedChain, type HostInfo } from './hosted-chain.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { PeerClient, type PeerTls, startPeerServer } from './peer-network.js';
-import { bundleVerifier, networkTrustStore, splitPemBundle, systemRevocations } from './signer-verifier.js';
+import { bundleVerifier, splitPemBundle, systemRevocations } from './signer-verifier.js';
 import { SystemView } from './system-view.js';
 import './errors.js';
 
@@ -66,7 +65,6 @@ export class Pcn {
   readonly config: LoadedPcnConfig;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
-  readonly trust: TrustStore;
   readonly system: HostedChain;
   readonly systemView: SystemView;
   readonly #chains = new Map<string, HostedChain>();
@@ -96,7 +94,6 @@ export class Pcn {
     this.#ordererHeight = modules.ordererHeight;
     this.#runtimes = runtimes;
     this.fingerprint = fingerprintOfPem(splitPemBundle(config.certPem)[0] ?? config.certPem);
-    this.trust = networkTrustStore(config.rootCertPem);
     const ordererCert = splitPemBundle(config.ordererCertPem)[0] ?? config.ordererCertPem;
     this.#ordererKeys = new Map([
       [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
@@ -108,7 +105,7 @@ export class Pcn {
     // The system chain first: everything else is decided by it.
     let systemView: SystemView | undefined;
     this.#verifier = bundleVerifier(
-      this.trust,
+      config.rootCertPem,
       systemRevocations((fp) => (systemView ? systemView.revocation(fp) : null)),
     );
     const systemChain = Chain.open({

@@ -8,55 +8,76 @@
  * question (authorisation, from the system chain). Revocation takes effect at the revoking system
  * block's time, so it too is the same on every node and on replay.
  */
+import { BoundedMap } from '@bsn/core';
 import { type CertificateVerifier, type RevocationSchedule, trustStoreVerifier } from '@bsn/ledger';
 import { TrustStore } from '@bsn/pki';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** Bound on CA certificates learnt from signer bundles (they are untrusted until they chain to the root). */
-const MAX_LEARNT_CAS = 10_000;
+/**
+ * Trust stores kept, one per distinct set of CA certificates signers presented. Only a cache: a
+ * verdict never depends on what is in it, so an evicted set costs a re-parse, nothing else.
+ */
+const MAX_BUNDLE_STORES = 1024;
+/** Memoised leaf verdicts per bundle store (a bundle's CA usually signs for few users at a time). */
+const BUNDLE_STORE_CACHE = 256;
 
 /** Splits a PEM bundle into its certificates (leaf first). */
 export function splitPemBundle(bundle: string): string[] {
   return (bundle.match(PEM_BLOCK) ?? []).map((pem) => `${pem}\n`);
 }
 
+interface BundleTrust {
+  readonly store: TrustStore;
+  readonly verifier: CertificateVerifier;
+}
+
 /**
- * A verifier that learns intermediates from signer bundles, applies a time-stamped revocation
- * schedule, and requires a leaf's organisation (O) to be its issuing CA's: otherwise one tenant's
- * CA could issue certificates that act as another organisation.
+ * A verifier of signer bundles (the leaf, then its CA certificates up to the root, as TLS sends
+ * them) that applies a time-stamped revocation schedule to every certificate of the chain, and
+ * requires a leaf's organisation (O) to be its issuing CA's: otherwise one tenant's CA could issue
+ * certificates that act as another organisation.
+ *
+ * A leaf is chained to the root through the CA certificates of its own bundle and nothing else.
+ * Before, CAs were learnt from every bundle into one store, so a leaf sent without its CA verified
+ * on a node that had seen that CA in some earlier request and failed on one that had not — a block
+ * executed differently on different nodes — and the learnt set, capped, could be filled by anyone
+ * until every new issuer was refused.
  */
-export function bundleVerifier(store: TrustStore, revocations: RevocationSchedule): CertificateVerifier {
-  const inner = trustStoreVerifier(store, { expect: 'leaf', revocations });
-  const learnt = new Set<string>();
+export function bundleVerifier(rootCertPem: string, revocations: RevocationSchedule): CertificateVerifier {
+  const trustFor = (cas: readonly string[]): BundleTrust => {
+    const store = new TrustStore({ roots: [rootCertPem], intermediates: cas, cacheSize: BUNDLE_STORE_CACHE });
+    return { store, verifier: trustStoreVerifier(store, { expect: 'leaf', revocations }) };
+  };
+  const rootOnly = trustFor([]);
+  const bundles = new BoundedMap<string, BundleTrust>(MAX_BUNDLE_STORES);
   return {
     verify(certPem, atMs) {
       const certs = splitPemBundle(certPem);
       if (certs.length === 0)
         return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
-      for (const ca of certs.slice(1)) {
-        if (learnt.has(ca)) continue;
-        if (learnt.size >= MAX_LEARNT_CAS) {
-          return {
-            ok: false,
-            code: 'BSN_PKI_UNKNOWN_ISSUER',
-            message: 'too many distinct CA certificates seen; issuer refused',
-          };
-        }
-        try {
-          store.addIntermediate(ca);
-          learnt.add(ca);
-        } catch {
-          return {
-            ok: false,
-            code: 'BSN_PKI_CERT_MALFORMED',
-            message: 'a CA certificate in the signer bundle is malformed',
-          };
+      const cas = certs.slice(1);
+      let trust = rootOnly;
+      if (cas.length > 0) {
+        const key = cas.join('');
+        const known = bundles.get(key);
+        if (known) trust = known;
+        else {
+          try {
+            trust = trustFor(cas);
+          } catch {
+            return {
+              ok: false,
+              code: 'BSN_PKI_CERT_MALFORMED',
+              message: 'a CA certificate in the signer bundle is malformed',
+            };
+          }
+          bundles.set(key, trust);
         }
       }
       let check: ReturnType<TrustStore['verify']>;
       try {
-        check = store.verify(certs[0]!, 'leaf', atMs);
+        check = trust.store.verify(certs[0]!, 'leaf', atMs);
       } catch (err) {
         return {
           ok: false,
@@ -75,14 +96,9 @@ export function bundleVerifier(store: TrustStore, revocations: RevocationSchedul
         };
       }
       // Chain, validity and time-stamped revocation as the ledger's verifier decides them (memoised).
-      return inner.verify(certs[0]!, atMs);
+      return trust.verifier.verify(certs[0]!, atMs);
     },
   };
-}
-
-/** A trust store with only the network root; intermediates arrive with signer bundles. */
-export function networkTrustStore(rootCertPem: string): TrustStore {
-  return new TrustStore({ roots: [rootCertPem] });
 }
 
 /** Revocation schedule read from the system chain's revocation records. */
