@@ -35,7 +35,11 @@ function readOrFail(path: string, what: string): string {
   }
 }
 
-/** A client acting as the chosen identity against the given gateways (default: every PCN). */
+/**
+ * A client acting as the chosen identity against the given gateways (default: every PCN). The
+ * network's PCNs are pinned from network.json, so no gateway can shrink the system chain's hosting
+ * set by listing fewer PCNs.
+ */
 export function clientFor(net: LoadedNetwork, identity?: string, gateways?: readonly string[]) {
   const paths = identityPaths(net, identity);
   const id = identityFromPem({
@@ -46,6 +50,7 @@ export function clientFor(net: LoadedNetwork, identity?: string, gateways?: read
     gateway: gateways && gateways.length > 0 ? [...gateways] : net.pcns.map((p) => p.gateway),
     identity: id,
     rootCertPem: net.rootCertPem,
+    pcns: net.pcns.map((p) => p.id),
   });
 }
 

@@ -21,6 +21,14 @@ export interface ClientOptions {
   readonly identity: Identity;
   /** The network root CA certificate: the only thing the client trusts. */
   readonly rootCertPem: string;
+  /**
+   * The network's PCN ids, as its operator publishes them: the system chain's hosting set. A
+   * system-chain certificate then needs a quorum of these PCNs (others the gateway lists do not
+   * count) and a network description omitting one is refused (BSN_SDK_NETWORK_MISMATCH). Without
+   * it the client trusts the first verified description's PCNs for its lifetime (trust on first
+   * use): weaker, since a lying first gateway chooses that set.
+   */
+  readonly pcns?: readonly string[];
   /** Known intermediate CA certificates (the network's are fetched; untrusted until chained). */
   readonly intermediates?: readonly string[];
   /** A fetch implementation; default the global one. */
@@ -51,6 +59,13 @@ export interface CachedHosts {
   readonly at: number;
 }
 
+/** The PCN ids the system chain's hosting set is pinned to, and where they came from. */
+export interface PinnedPcns {
+  readonly ids: readonly string[];
+  /** `options`: ClientOptions.pcns; `first-use`: the first network description the client verified. */
+  readonly source: 'options' | 'first-use';
+}
+
 /** The state all actions share. */
 export interface BaseClient {
   readonly transport: TransportConfig;
@@ -65,6 +80,8 @@ export interface BaseClient {
   readonly now: () => number;
   /** Proven hosting sets by chain id ('system' included). */
   readonly hostsCache: Map<string, CachedHosts>;
+  /** The system chain's hosting set; set on first use when not configured, then never changed. */
+  pinnedPcns: PinnedPcns | undefined;
 }
 
 function gatewayList(gateway: string | readonly string[]): string[] {
@@ -90,6 +107,21 @@ function gatewayList(gateway: string | readonly string[]): string[] {
     }
   }
   return list;
+}
+
+function pinnedPcns(pcns: readonly string[] | undefined): PinnedPcns | undefined {
+  if (pcns === undefined) return undefined;
+  if (
+    !Array.isArray(pcns) ||
+    pcns.length === 0 ||
+    pcns.some((id) => typeof id !== 'string' || id.length === 0) ||
+    new Set(pcns).size !== pcns.length
+  ) {
+    throw new BaseError('BSN_SDK_INVALID_PARAMETER', 'pcns must be a non-empty list of distinct PCN ids', {
+      details: { field: 'pcns' },
+    });
+  }
+  return { ids: Object.freeze([...pcns]), source: 'options' };
 }
 
 /** Builds the shared client state from options (validating them). */
@@ -129,6 +161,7 @@ export function createBaseClient(options: ClientOptions): BaseClient {
     hostsTtlMs: options.hostsTtlMs ?? defaultClientOptions.hostsTtlMs,
     now,
     hostsCache: new Map(),
+    pinnedPcns: pinnedPcns(options.pcns),
   };
 }
 

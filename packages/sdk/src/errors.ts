@@ -73,6 +73,11 @@ export const sdkErrorCodes = {
     status: 502,
     description: 'A state value (or its absence) does not verify against the certified stateRoot.',
   },
+  BSN_SDK_NETWORK_MISMATCH: {
+    status: 502,
+    description:
+      'The gateway describes the network without PCNs the client pinned (ClientOptions.pcns, or the set it trusted on first use); details.missing names them.',
+  },
   BSN_SDK_HOSTING_PROOF_INVALID: {
     status: 502,
     description: 'The hosting set of a chain does not follow from the proven system-chain records.',

@@ -21,7 +21,10 @@ export type GetChainErrorType = BaseError;
 
 /** Asks who hosts `chain` and proves the answer against a certified system-chain state. */
 export async function getChain(client: BaseClient, params: GetChainParameters): Promise<GetChainReturnType> {
-  const { hosts: systemHosts } = await getNetwork(client, params.signal ? { signal: params.signal } : {});
+  const { hosts: systemHosts, pcns: networkPcns } = await getNetwork(
+    client,
+    params.signal ? { signal: params.signal } : {},
+  );
   const res = await request<ChainResponse>(client.transport, {
     method: 'GET',
     path: routePath(routeById('getChain'), { chain: params.chain }),
@@ -48,7 +51,12 @@ export async function getChain(client: BaseClient, params: GetChainParameters): 
   const hosts =
     params.chain === SYSTEM_CHAIN_ID
       ? systemHosts
-      : verifyHostingProof(res.body, { ...clientTrust(client), systemHosts, layout: client.layout });
+      : verifyHostingProof(res.body, {
+          ...clientTrust(client),
+          systemHosts,
+          networkPcns,
+          layout: client.layout,
+        });
   client.hostsCache.set(params.chain, { hosts, at: client.now() });
   return { chain: res.body, hosts };
 }

@@ -1,26 +1,28 @@
 import { type NetworkResponse, NetworkResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
 import { type BaseClient, clientTrust } from '../client.js';
-import type { BaseError } from '../errors.js';
+import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
-import { verifyNetwork } from '../verify/verifyNetwork.js';
+import { type VerifyNetworkReturnType, verifyNetwork } from '../verify/verifyNetwork.js';
 
 /** Parameters of {@link getNetwork}. */
 export interface GetNetworkParameters {
   readonly signal?: AbortSignal;
 }
-/** Return type of {@link getNetwork}: the description and the system chain's verified hosts (every PCN). */
+/** Return type of {@link getNetwork}: the description, the system chain's verified hosts (the pinned PCNs) and every listed PCN. */
 export interface GetNetworkReturnType {
   readonly network: NetworkResponse;
   readonly hosts: readonly Host[];
+  readonly pcns: readonly Host[];
 }
-/** Error type of {@link getNetwork}: BSN_SDK_ROOT_MISMATCH, BSN_SDK_PCN_UNTRUSTED, certificate codes, transport codes. */
+/** Error type of {@link getNetwork}: BSN_SDK_ROOT_MISMATCH, BSN_SDK_PCN_UNTRUSTED, BSN_SDK_NETWORK_MISMATCH, certificate codes, transport codes. */
 export type GetNetworkErrorType = BaseError;
 
 /**
  * Fetches the network description and verifies it against the client's root: the PCNs' node
- * certificates chain to it and the system chain's latest certificate is signed by their quorum.
- * Remembers the PCN set as the system chain's hosting set.
+ * certificates chain to it, none of the pinned PCNs is missing, and the system chain's latest
+ * certificate is signed by a quorum of the pinned PCNs. A client without `pcns` pins the PCNs of
+ * the first description that verifies. Remembers the pinned set as the system chain's hosting set.
  */
 export async function getNetwork(
   client: BaseClient,
@@ -33,7 +35,31 @@ export async function getNetwork(
     responses: { 200: NetworkResponseSchema },
     signal: params.signal,
   });
-  const { hosts } = verifyNetwork(res.body, clientTrust(client));
+  const pins = client.pinnedPcns;
+  let verified: VerifyNetworkReturnType;
+  try {
+    verified = verifyNetwork(res.body, {
+      ...clientTrust(client),
+      ...(pins === undefined ? {} : { pcns: pins.ids }),
+    });
+  } catch (err) {
+    if (err instanceof BaseError && err.code === 'BSN_SDK_NETWORK_MISMATCH' && pins !== undefined) {
+      throw new BaseError(err.code, err.shortMessage, {
+        details: { ...err.details, pinnedBy: pins.source },
+        cause: err,
+        metaMessages:
+          pins.source === 'first-use'
+            ? [
+                'This client pinned the PCNs of the first network description it verified (no ClientOptions.pcns).',
+              ]
+            : [],
+      });
+    }
+    throw err;
+  }
+  const { hosts, pcns } = verified;
+  // Trust on first use; no await since reading `pins`, so no other call can have pinned meanwhile.
+  if (pins === undefined) client.pinnedPcns = { ids: hosts.map((h) => h.pcn), source: 'first-use' };
   client.hostsCache.set(SYSTEM_CHAIN_ID, { hosts, at: client.now() });
-  return { network: res.body, hosts };
+  return { network: res.body, hosts, pcns };
 }

@@ -14,19 +14,16 @@ import {
 } from '@bsn/api';
 import { type HashAlgorithm, type JsonValue, verifyStateProof } from '@bsn/core';
 import { BaseError } from '../errors.js';
-import {
-  assertTrustedHost,
-  type Host,
-  type TrustOptions,
-  trustStoreFor,
-  verifyCertificate,
-} from './verifyCertificate.js';
+import { assertTrustedHost, type Host, type TrustOptions, trustStoreFor } from './verifyCertificate.js';
+import { verifySystemCertificate } from './verifyNetwork.js';
 import { assertCertificateCovers } from './verifyReceipt.js';
 
 /** Options of {@link verifyHostingProof}. */
 export interface VerifyHostingProofOptions extends TrustOptions {
-  /** The system chain's hosts: every PCN of the verified network description. */
+  /** The system chain's hosts: the pinned PCNs of the verified network description. */
   readonly systemHosts: readonly Host[];
+  /** Every PCN of the verified network description (default `systemHosts`); votes of those not in `systemHosts` do not count. */
+  readonly networkPcns?: readonly Host[];
   readonly layout?: HostingRecordLayout;
   readonly hash?: HashAlgorithm;
 }
@@ -65,7 +62,10 @@ export function verifyHostingProof(
   });
   // The system chain's quorum is the network default; a quorum given for the service chain does not apply here.
   const { quorum: _serviceQuorum, ...systemTrust } = options;
-  verifyCertificate(cert, options.systemHosts, { ...systemTrust, trustStore: store });
+  verifySystemCertificate(cert, options.systemHosts, options.networkPcns ?? options.systemHosts, {
+    ...systemTrust,
+    trustStore: store,
+  });
   const proven = new Map<string, unknown>();
   for (const read of proof.reads) {
     if (

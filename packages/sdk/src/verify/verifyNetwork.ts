@@ -1,9 +1,12 @@
 /**
  * Checks a network description against the client's trust anchor: the gateway must describe the
  * network under the root the client was configured with, every PCN's node certificate must chain
- * to it, and the system chain's certificate (if any) must be signed by a quorum of those PCNs.
+ * to it, and the system chain's certificate must be signed by a quorum of the system chain's
+ * hosting set. That set is the pinned PCNs when the client has them (the answer may not drop one),
+ * else every listed PCN — which a lying gateway chooses, so pin.
  */
 import type { NetworkResponse } from '@bsn/api';
+import type { CommitCertificate } from '@bsn/core';
 import { parseCertificate } from '@bsn/pki';
 import { BaseError } from '../errors.js';
 import {
@@ -11,14 +14,31 @@ import {
   type Host,
   type TrustOptions,
   trustStoreFor,
+  type VerifyCertificateReturnType,
   verifyCertificate,
 } from './verifyCertificate.js';
 
-/** A network description that verified: the system chain's hosting set is every listed PCN. */
+/** Options of {@link verifyNetwork}. */
+export interface VerifyNetworkOptions extends TrustOptions {
+  /**
+   * The network's PCN ids as its operator publishes them. When given, the system chain's hosting
+   * set is these PCNs: the quorum is counted over them alone, and an answer omitting one is
+   * refused (BSN_SDK_NETWORK_MISMATCH). When absent, every PCN the answer lists counts.
+   */
+  readonly pcns?: readonly string[];
+}
+
+/** A network description that verified. */
 export interface VerifyNetworkReturnType {
+  /** The system chain's hosting set: the pinned PCNs, or every listed PCN when none are pinned. */
   readonly hosts: readonly Host[];
+  /** Every PCN the answer lists (pinned or not), each with a node certificate chaining to the root. */
+  readonly pcns: readonly Host[];
   readonly intermediates: readonly string[];
 }
+
+/** Error type of {@link verifyNetwork}. */
+export type VerifyNetworkErrorType = BaseError;
 
 function fingerprint(pem: string): string | undefined {
   try {
@@ -28,8 +48,35 @@ function fingerprint(pem: string): string | undefined {
   }
 }
 
-/** Verifies `GET /v1/network`; throws BSN_SDK_ROOT_MISMATCH, BSN_SDK_PCN_UNTRUSTED or a certificate error. */
-export function verifyNetwork(network: NetworkResponse, options: TrustOptions): VerifyNetworkReturnType {
+/**
+ * Verifies a system-chain certificate against the system chain's hosting set `systemHosts`. Votes
+ * of other network PCNs (listed, but outside the pinned set) are left out before counting: they
+ * neither count towards the quorum nor fail the certificate. Any other outsider's vote still does.
+ */
+export function verifySystemCertificate(
+  cert: CommitCertificate,
+  systemHosts: readonly Host[],
+  networkPcns: readonly Host[],
+  options: TrustOptions,
+): VerifyCertificateReturnType {
+  const counted = new Set(systemHosts.map((h) => h.pcn));
+  const uncounted = new Set(networkPcns.map((h) => h.pcn).filter((id) => !counted.has(id)));
+  const votes = cert.votes.filter((v) => !uncounted.has(v.pcn));
+  return verifyCertificate(
+    votes.length === cert.votes.length ? cert : { ...cert, votes },
+    systemHosts,
+    options,
+  );
+}
+
+/**
+ * Verifies `GET /v1/network`; throws BSN_SDK_ROOT_MISMATCH, BSN_SDK_PCN_UNTRUSTED,
+ * BSN_SDK_NETWORK_MISMATCH, BSN_SDK_NOT_FINAL (no system-chain certificate) or a certificate error.
+ */
+export function verifyNetwork(
+  network: NetworkResponse,
+  options: VerifyNetworkOptions,
+): VerifyNetworkReturnType {
   const trusted = fingerprint(options.rootCertPem);
   if (trusted === undefined) {
     throw new BaseError('BSN_SDK_INVALID_PARAMETER', 'rootCertPem is not a valid certificate', {
@@ -56,9 +103,9 @@ export function verifyNetwork(network: NetworkResponse, options: TrustOptions): 
     }
   }
   const at = options.at ?? Date.now();
-  const hosts = network.pcns.map((p) => ({ pcn: p.id, certPem: p.certPem }));
+  const pcns = network.pcns.map((p) => ({ pcn: p.id, certPem: p.certPem }));
   const ids = new Set<string>();
-  for (const host of hosts) {
+  for (const host of pcns) {
     if (ids.has(host.pcn)) {
       throw new BaseError('BSN_SDK_RESPONSE_INVALID', `PCN ${host.pcn} is listed twice`, {
         details: { pcn: host.pcn },
@@ -67,8 +114,27 @@ export function verifyNetwork(network: NetworkResponse, options: TrustOptions): 
     ids.add(host.pcn);
     assertTrustedHost(host, store, at);
   }
-  if (network.systemChain.certificate !== null) {
-    verifyCertificate(network.systemChain.certificate, hosts, { ...options, trustStore: store, at });
+  let hosts: readonly Host[] = pcns;
+  if (options.pcns !== undefined) {
+    const missing = options.pcns.filter((id) => !ids.has(id));
+    if (missing.length > 0) {
+      throw new BaseError(
+        'BSN_SDK_NETWORK_MISMATCH',
+        `gateway describes network ${network.networkId} without pinned PCN(s) ${missing.join(', ')}`,
+        { details: { networkId: network.networkId, missing, pinned: [...options.pcns] } },
+      );
+    }
+    const pinned = new Set(options.pcns);
+    hosts = pcns.filter((h) => pinned.has(h.pcn));
   }
-  return { hosts, intermediates };
+  const cert = network.systemChain.certificate;
+  if (cert === null) {
+    throw new BaseError(
+      'BSN_SDK_NOT_FINAL',
+      `gateway describes network ${network.networkId} without a system-chain certificate`,
+      { details: { networkId: network.networkId, height: network.systemChain.height } },
+    );
+  }
+  verifySystemCertificate(cert, hosts, pcns, { ...options, trustStore: store, at });
+  return { hosts, pcns, intermediates };
 }

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import type { NetworkResponse } from '@bsn/api';
+import { BsnError } from '@bsn/core';
+import { verifyNetwork } from '@bsn/sdk';
+import { clientFor } from '../support/fake-gateway.js';
+import {
+  buildNetwork,
+  certify,
+  chainResponse,
+  FixtureState,
+  type Network,
+  networkResponse,
+  type Pcn,
+  stateResponse,
+  systemState,
+} from '../support/network-fixture.js';
+
+// Each test plays a gateway (or the PCN behind it) that lies to the client in a way the security
+// review found the SDK accepted, and checks the SDK now refuses it — or says it did not verify it.
+
+function hasCode(code: string) {
+  return (err: unknown) => {
+    assert.ok(err instanceof BsnError, `expected a BsnError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    return true;
+  };
+}
+
+function listing(pcns: readonly Pcn[]): NetworkResponse['pcns'] {
+  return pcns.map((p) => ({ id: p.id, gateway: p.gateway, certPem: p.certPem }));
+}
+
+describe('a gateway that lies to the SDK', () => {
+  let net: Network;
+  let pcns: Pcn[]; // pcn-a … pcn-e, the whole network
+  const chain = 'svc-bank';
+
+  before(async () => {
+    net = await buildNetwork(5);
+    pcns = [...net.pcns];
+  });
+
+  describe('about the network’s PCNs', () => {
+    /** One real PCN (pcn-e) lists only itself, so that it alone certifies a made-up world. */
+    function selfListingGateway() {
+      const evil = pcns[4] as Pcn;
+      const sys = systemState(net, 'bank', [evil], [evil]);
+      const { response, systemCert } = chainResponse(net, 'bank', [evil], sys, [evil], 42);
+      const network = { ...networkResponse(net, systemCert, 42), pcns: listing([evil]) };
+      const state = new FixtureState().set('bank', 'balance/mallory', 1_000_000_000);
+      const stateCert = certify(
+        {
+          chain,
+          height: 9,
+          blockHash: 'ee'.repeat(32),
+          stateRoot: state.root(),
+          receiptsRoot: 'ee'.repeat(32),
+        },
+        [evil],
+      );
+      return (_m: string, path: string) => {
+        if (path === '/v1/network') return network;
+        if (path === `/v1/chains/${chain}`) return response;
+        if (path.startsWith(`/v1/chains/${chain}/state/`))
+          return stateResponse(state, 'bank', 'balance/mallory', 9, stateCert);
+        return undefined;
+      };
+    }
+
+    it('refuses a network description that omits pinned PCNs, naming them (BSN_SDK_NETWORK_MISMATCH)', async () => {
+      const client = clientFor(net, selfListingGateway(), { pcns: pcns.map((p) => p.id) });
+      await assert.rejects(
+        client.getState({ chain, contract: 'bank', key: 'balance/mallory', proof: true }),
+        (err: unknown) => {
+          hasCode('BSN_SDK_NETWORK_MISMATCH')(err);
+          assert.deepEqual((err as BsnError).details.missing, ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d']);
+          assert.equal((err as BsnError).details.pinnedBy, 'options');
+          return true;
+        },
+      );
+    });
+
+    it('counts a system certificate’s quorum over the pinned PCNs only, not over others listed', () => {
+      // Pinned a, b, c (quorum 3); the answer also lists d and e, with valid node certificates.
+      const pinned = ['pcn-a', 'pcn-b', 'pcn-c'];
+      const statement = {
+        chain: 'system',
+        height: 7,
+        blockHash: 'ab'.repeat(32),
+        stateRoot: 'cd'.repeat(32),
+        receiptsRoot: 'ef'.repeat(32),
+      };
+      const trust = { rootCertPem: net.root.certPem, pcns: pinned };
+      // 4 of the 5 listed — a quorum of the listing, but only 2 of the pinned 3
+      const byListed = certify(statement, [pcns[0], pcns[1], pcns[3], pcns[4]] as Pcn[]);
+      assert.throws(
+        () => verifyNetwork(networkResponse(net, byListed, 7), trust),
+        hasCode('BSN_SDK_CERT_QUORUM'),
+      );
+      // every pinned PCN plus an unpinned one: the extra vote neither counts nor fails the certificate
+      const byPinned = certify(statement, [pcns[0], pcns[1], pcns[2], pcns[4]] as Pcn[]);
+      const ok = verifyNetwork(networkResponse(net, byPinned, 7), trust);
+      assert.deepEqual(
+        ok.hosts.map((h) => h.pcn),
+        pinned,
+      );
+      assert.equal(ok.pcns.length, 5);
+    });
+
+    it('proves a service’s hosts with a system certificate that also carries votes of unpinned PCNs', async () => {
+      const hosts = pcns.slice(0, 3);
+      const sys = systemState(net, 'bank', hosts);
+      const { response, systemCert } = chainResponse(net, 'bank', hosts, sys, pcns, 7); // all 5 voted
+      const client = clientFor(
+        net,
+        (_m, path) => {
+          if (path === '/v1/network') return networkResponse(net, systemCert, 7);
+          if (path === `/v1/chains/${chain}`) return response;
+          return undefined;
+        },
+        { pcns: ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d'] },
+      );
+      const proven = await client.getTrustedHosts({ chain });
+      assert.deepEqual(
+        proven.map((h) => h.pcn),
+        ['pcn-a', 'pcn-b', 'pcn-c'],
+      );
+    });
+
+    it('pins the first verified PCN set when none is configured, and refuses a later answer dropping one', async () => {
+      let honest = true;
+      const liar = selfListingGateway();
+      const sys = systemState(net, 'bank', pcns.slice(0, 4));
+      const real = chainResponse(net, 'bank', pcns.slice(0, 4), sys, pcns, 7);
+      const client = clientFor(net, (m, path) => {
+        if (!honest) return liar(m, path);
+        if (path === '/v1/network') return networkResponse(net, real.systemCert, 7);
+        if (path === `/v1/chains/${chain}`) return real.response;
+        return undefined;
+      });
+      assert.equal(client.pinnedPcns, undefined);
+      const first = await client.getTrustedHosts({ chain });
+      assert.deepEqual(
+        first.map((h) => h.pcn),
+        ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d'],
+      );
+      assert.deepEqual(client.pinnedPcns, { ids: pcns.map((p) => p.id), source: 'first-use' });
+      honest = false;
+      await assert.rejects(client.getNetwork(), (err: unknown) => {
+        hasCode('BSN_SDK_NETWORK_MISMATCH')(err);
+        assert.equal((err as BsnError).details.pinnedBy, 'first-use');
+        return true;
+      });
+    });
+
+    it('refuses a network description without a system-chain certificate (BSN_SDK_NOT_FINAL)', () => {
+      assert.throws(
+        () => verifyNetwork(networkResponse(net, null), { rootCertPem: net.root.certPem }),
+        hasCode('BSN_SDK_NOT_FINAL'),
+      );
+    });
+
+    it('refuses a malformed pinned PCN list when the client is created', () => {
+      for (const bad of [[], ['pcn-a', 'pcn-a'], ['']]) {
+        assert.throws(
+          () => clientFor(net, () => undefined, { pcns: bad }),
+          hasCode('BSN_SDK_INVALID_PARAMETER'),
+        );
+      }
+    });
+  });
+});
