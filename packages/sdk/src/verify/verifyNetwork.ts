@@ -5,7 +5,7 @@
  * hosting set. That set is the pinned PCNs when the client has them (the answer may not drop one),
  * else every listed PCN — which a lying gateway chooses, so pin.
  */
-import type { NetworkResponse } from '@bsn/api';
+import { type NetworkResponse, SYSTEM_CHAIN_ID } from '@bsn/api';
 import type { CommitCertificate } from '@bsn/core';
 import { parseCertificate } from '@bsn/pki';
 import { BaseError } from '../errors.js';
@@ -17,6 +17,7 @@ import {
   type VerifyCertificateReturnType,
   verifyCertificate,
 } from './verifyCertificate.js';
+import { assertCertificateCovers } from './verifyReceipt.js';
 
 /** Options of {@link verifyNetwork}. */
 export interface VerifyNetworkOptions extends TrustOptions {
@@ -35,6 +36,8 @@ export interface VerifyNetworkReturnType {
   /** Every PCN the answer lists (pinned or not), each with a node certificate chaining to the root. */
   readonly pcns: readonly Host[];
   readonly intermediates: readonly string[];
+  /** The system-chain height the verified certificate is for: the newest system state known to be certified. */
+  readonly height: number;
 }
 
 /** Error type of {@link verifyNetwork}. */
@@ -135,6 +138,17 @@ export function verifyNetwork(
       { details: { networkId: network.networkId, height: network.systemChain.height } },
     );
   }
+  // The gateway states its system chain's height and gives the newest certificate it has, which
+  // trails that height while the newest block waits for votes: the certificate may be older than
+  // the stated height, never newer, and must be the system chain's.
+  assertCertificateCovers(cert, { chain: SYSTEM_CHAIN_ID });
+  if (cert.height > network.systemChain.height) {
+    throw new BaseError(
+      'BSN_SDK_CERT_MISMATCH',
+      `system-chain certificate is for height ${cert.height}, the answer says the chain is at ${network.systemChain.height}`,
+      { details: { field: 'height', certificate: cert.height, answer: network.systemChain.height } },
+    );
+  }
   verifySystemCertificate(cert, hosts, pcns, { ...options, trustStore: store, at });
-  return { hosts, pcns, intermediates };
+  return { hosts, pcns, intermediates, height: cert.height };
 }

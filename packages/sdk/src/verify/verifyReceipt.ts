@@ -41,7 +41,7 @@ export interface VerifyReceiptReturnType extends VerifyCertificateReturnType {
 /** Throws BSN_SDK_CERT_MISMATCH unless the certificate's statement is the one the answer claims. */
 export function assertCertificateCovers(
   cert: CommitCertificate,
-  claim: { chain: string; height: number; blockHash?: string; stateRoot?: string; receiptsRoot?: string },
+  claim: { chain: string; height?: number; blockHash?: string; stateRoot?: string; receiptsRoot?: string },
 ): void {
   for (const field of ['chain', 'height', 'blockHash', 'stateRoot', 'receiptsRoot'] as const) {
     const claimed = claim[field];

@@ -41,7 +41,7 @@ describe('a gateway that lies to the SDK', () => {
     pcns = [...net.pcns];
   });
 
-  describe('about the network’s PCNs', () => {
+  describe('about the network', () => {
     /** One real PCN (pcn-e) lists only itself, so that it alone certifies a made-up world. */
     function selfListingGateway() {
       const evil = pcns[4] as Pcn;
@@ -159,6 +159,45 @@ describe('a gateway that lies to the SDK', () => {
         () => verifyNetwork(networkResponse(net, null), { rootCertPem: net.root.certPem }),
         hasCode('BSN_SDK_NOT_FINAL'),
       );
+    });
+
+    it('refuses a certificate of another chain as the system chain’s (BSN_SDK_CERT_MISMATCH)', () => {
+      const other = certify(
+        {
+          chain,
+          height: 3,
+          blockHash: 'aa'.repeat(32),
+          stateRoot: 'bb'.repeat(32),
+          receiptsRoot: 'cc'.repeat(32),
+        },
+        pcns,
+      );
+      assert.throws(
+        () => verifyNetwork(networkResponse(net, other, 123_456), { rootCertPem: net.root.certPem }),
+        hasCode('BSN_SDK_CERT_MISMATCH'),
+      );
+    });
+
+    it('refuses a system certificate above the stated height, and reports the certified height', () => {
+      const at = (height: number) =>
+        certify(
+          {
+            chain: 'system',
+            height,
+            blockHash: 'ab'.repeat(32),
+            stateRoot: 'cd'.repeat(32),
+            receiptsRoot: 'ef'.repeat(32),
+          },
+          pcns,
+        );
+      const trust = { rootCertPem: net.root.certPem };
+      assert.throws(
+        () => verifyNetwork(networkResponse(net, at(8), 7), trust),
+        hasCode('BSN_SDK_CERT_MISMATCH'),
+      );
+      assert.equal(verifyNetwork(networkResponse(net, at(7), 7), trust).height, 7);
+      // the newest block may still wait for votes: the newest certificate trails the stated height
+      assert.equal(verifyNetwork(networkResponse(net, at(6), 7), trust).height, 6);
     });
 
     it('refuses a malformed pinned PCN list when the client is created', () => {
