@@ -36,6 +36,19 @@ import type { Caller, ContractCode, ContractInstance, ContractRuntime, Invocatio
 /** Which code runs as contract `name` at block `height` (undefined: no such contract there). */
 export type ContractResolver = (name: string, height: number) => ContractCode | undefined;
 
+/**
+ * Whether `caller` may call `method` of `contract` in a block of this chain at (`height`, `time`):
+ * undefined when allowed, else the failure its receipt records. Consensus code: it must answer the
+ * same on every node and on every replay, so it may read only what is fixed for that block (e.g. the
+ * system chain's state as of the block's time), never the node's latest view.
+ */
+export type TransactionAuthorizer = (
+  caller: Caller,
+  contract: string,
+  method: string,
+  block: { readonly height: number; readonly time: number },
+) => { readonly code: string; readonly message: string } | undefined;
+
 /** What the executor needs besides the block. */
 export interface BlockExecutorModules {
   readonly chain: string;
@@ -44,6 +57,8 @@ export interface BlockExecutorModules {
   readonly runtimes: ReadonlyMap<string, ContractRuntime>;
   readonly contracts: ContractResolver;
   readonly certificates: CertificateVerifier;
+  /** Access rules checked during execution, after the signer (absent: every signer may call every method). */
+  readonly authorize?: TransactionAuthorizer;
   readonly state: StateReader;
   /**
    * True when a transaction with this id was executed in an earlier block of the chain; `expires`
@@ -185,6 +200,12 @@ export function executeBlock(
       });
     }
     seen.add(txId);
+    // Access is decided again here, not only at the gateway that took the transaction: whatever
+    // reaches the orderer is executed, and rules may change between submit and execution. The txId
+    // is spent, as for any call that fails.
+    const denied = modules.authorize?.(signer.caller, payload.contract, payload.method, header);
+    if (denied)
+      return { receipt: failed(txId, denied.code, denied.message), accepted: true, expires: payload.expires };
     const called = invoke(txId, index, payload.contract, payload.method, payload.args, signer.caller);
     return { ...called, accepted: true, expires: payload.expires };
   }

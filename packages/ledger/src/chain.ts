@@ -34,7 +34,12 @@ import {
 } from '@bsn/core';
 import Database from 'better-sqlite3';
 import { encodeBlockTxs, type StoredBlockRow, storedBlock } from './block-body.js';
-import { type BlockExecution, type ContractResolver, executeBlock } from './block-executor.js';
+import {
+  type BlockExecution,
+  type ContractResolver,
+  executeBlock,
+  type TransactionAuthorizer,
+} from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
 import { VerifiedSignatures } from './envelope.js';
@@ -56,6 +61,8 @@ export interface ChainOptions {
   /** Which code runs as a contract at a height. */
   readonly contracts: ContractResolver;
   readonly certificates: CertificateVerifier;
+  /** Access rules re-checked for every transaction as its block executes (see {@link TransactionAuthorizer}). */
+  readonly authorize?: TransactionAuthorizer;
   /** Orderer id → public key for block signatures; absent: block signatures are not checked. */
   readonly ordererKeys?: ReadonlyMap<string, KeyInput>;
   /** Gas per transaction (overrides `limits.gasLimit`). */
@@ -490,6 +497,7 @@ export class Chain {
         runtimes: this.#options.runtimes,
         contracts: this.#options.contracts,
         certificates: this.#options.certificates,
+        ...(this.#options.authorize ? { authorize: this.#options.authorize } : {}),
         state: this.state,
         isCommitted: (txId, expires) => this.#isCommitted(txId, expires),
         keys: this.#keys,

@@ -15,11 +15,13 @@ import {
   type ContractCode,
   type ContractRuntime,
   NativeRuntime,
+  type TransactionAuthorizer,
   TransactionChecker,
 } from '@bsn/ledger';
 import type { Orderer } from '@bsn/ordering';
 import { createJsRuntime } from '@bsn/runtime-js';
 import {
+  checkMethodAccess,
   contractVersionAt,
   registerSystemContracts,
   type ServiceRecord,
@@ -298,6 +300,27 @@ export class Pcn {
     };
   }
 
+  /**
+   * The service's access rules as they stood for a block: the service record at the last system
+   * height before the block's time (every hosting node holds it before executing, see
+   * #systemCurrentFor), so the verdict is the same on every node and on replay. The gateway checks
+   * the same rules before ordering; this check covers transactions that reached the orderer some
+   * other way, and rules that changed between submit and execution.
+   */
+  #serviceAccess(name: string): TransactionAuthorizer {
+    return (caller, _contract, method, block) => {
+      const record = this.systemView.service(name, this.systemView.heightBefore(block.time));
+      if (!record) {
+        return {
+          code: 'BSN_SYSTEM_SERVICE_NOT_ACTIVE',
+          message: `service "${name}" did not exist at this block's time`,
+        };
+      }
+      const access = checkMethodAccess(record, caller.org, caller.role, method);
+      return access.ok ? undefined : { code: access.code, message: access.message };
+    };
+  }
+
   /** The service block being executed per chain (height and orderer time), set just before execution. */
   readonly #executing = new Map<string, { height: number; time: number }>();
 
@@ -308,6 +331,7 @@ export class Pcn {
       runtimes: this.#runtimesFor(chainId),
       contracts: this.#contractResolver(service.name),
       certificates: this.#verifier,
+      authorize: this.#serviceAccess(service.name),
       ordererKeys: this.#ordererKeys,
     });
     const hosted = new HostedChain(

@@ -68,8 +68,9 @@ export class SystemView {
     return this.#get<OrganisationRecord>(systemStateKeys.organisation(id));
   }
 
-  service(name: string): ServiceRecord | null {
-    return this.#get<ServiceRecord>(systemStateKeys.service(name));
+  /** Service `name` as of system height `height` (latest by default). */
+  service(name: string, height?: number): ServiceRecord | null {
+    return this.#get<ServiceRecord>(systemStateKeys.service(name), height);
   }
 
   /** Names of the services placed on PCN `pcn`. */

@@ -567,3 +567,37 @@ describe('Chain.commitBlock', () => {
     chain.close();
   });
 });
+
+describe('access rules during execution (ChainOptions.authorize)', () => {
+  it('fails a refused call with the rule’s code, spends its txId, and lets the block’s other transactions commit', () => {
+    const seen: Array<[string, string, string, number]> = [];
+    const { chain } = open({
+      authorize: (caller, contract, method, block) => {
+        seen.push([caller.id, contract, method, block.height]);
+        return caller.id === 'bob'
+          ? { code: 'BSN_SYSTEM_METHOD_NOT_ALLOWED', message: `bob may not call "${method}"` }
+          : undefined;
+      },
+    });
+    const refused = put(bob, 'b', 1);
+    const allowed = put(alice, 'a', 1);
+    const { result } = commitTxs(chain, [refused, allowed]);
+    assert.deepEqual(result.receipts[0], {
+      txId: transactionId(refused.payload),
+      status: 'failed',
+      error: { code: 'BSN_SYSTEM_METHOD_NOT_ALLOWED', message: 'bob may not call "put"' },
+      events: [],
+      gasUsed: 0,
+    });
+    assert.equal(result.receipts[1]?.status, 'ok');
+    assert.equal(chain.state.get('kv', 'b'), null, 'a refused call writes nothing');
+    assert.equal(chain.state.get('kv', 'a'), 1);
+    assert.deepEqual(seen, [
+      ['bob', 'kv', 'put', 1],
+      ['alice', 'kv', 'put', 1],
+    ]);
+    // Its txId is spent: the same transaction in a later block is a duplicate, not a second try.
+    const again = commitTxs(chain, [refused]).result;
+    assert.equal(again.receipts[0]?.error?.code, 'BSN_TX_DUPLICATE');
+  });
+});
