@@ -49,7 +49,13 @@ import {
   toHex,
 } from '@bsn/core';
 import type { Caller } from '@bsn/ledger';
-import { checkMethodAccess, SYSTEM_CHAIN, SYSTEM_CONTRACT, systemStateKeys } from '@bsn/system';
+import {
+  allowedMethodsFor,
+  checkMethodAccess,
+  SYSTEM_CHAIN,
+  SYSTEM_CONTRACT,
+  systemStateKeys,
+} from '@bsn/system';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { HostedChain } from './hosted-chain.js';
 import { chainNotHosted, type Pcn } from './pcn.js';
@@ -266,6 +272,13 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const access = checkMethodAccess(service, caller.org, caller.role, method);
       if (!access.ok)
         throw forbidden(access.message, { reason: access.code, org: caller.org, role: caller.role, method });
+    } else if (allowedMethodsFor(service, caller.org, caller.role).length === 0) {
+      // A read (state, receipts, blocks, events) shows what the methods wrote and were given: a role
+      // that may call none of them may read none of it.
+      throw forbidden(
+        `role "${caller.role}" of organisation "${caller.org}" may not read service "${service.name}"`,
+        { org: caller.org, role: caller.role, service: service.name },
+      );
     }
   };
 
@@ -716,7 +729,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const cleanup = () => {
         closed = true;
         clearInterval(heartbeat);
-        h.off('committed', wake);
         h.off('halted', onHalt);
       };
       req.raw.on('close', cleanup);

@@ -53,6 +53,8 @@ export interface SinglePcnNetwork {
   sign(chain: string, contract: string, method: string, args: readonly JsonValue[]): SignedTransaction;
   /** The `Authorization` header value of a signed GET of `path` (path and query string). */
   authorization(path: string): string;
+  /** The same for a new user of the network admin's organisation acting as `role`. */
+  authorizationAs(role: string, path: string): Promise<string>;
   /** POSTs a transaction and waits for it to be final; fails unless its receipt succeeded. */
   submitFinal(tx: SignedTransaction): Promise<{ height: number }>;
   /** POSTs a query (optionally with proof). */
@@ -221,6 +223,17 @@ export async function startSinglePcnNetwork(
       authorization: (path) =>
         signRequest({ method: 'GET', path }, { certPem: adminBundle, privateKey: admin.keyPem! })
           .authorization,
+      authorizationAs: async (role, path) => {
+        const user = await issueUserCertificate(opCaCred, {
+          id: `user-${role}`,
+          organization: 'operator',
+          role,
+        });
+        return signRequest(
+          { method: 'GET', path },
+          { certPem: bundle(user.certPem, opCa.certPem), privateKey: user.keyPem! },
+        ).authorization;
+      },
       submitFinal,
       query: (tx, proof) =>
         post<QueryResponse>(`/v1/chains/${tx.payload.chain}/query${proof ? '?proof=true' : ''}`, tx),
