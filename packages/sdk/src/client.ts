@@ -82,6 +82,8 @@ export interface BaseClient {
   readonly hostsCache: Map<string, CachedHosts>;
   /** The system chain's hosting set; set on first use when not configured, then never changed. */
   pinnedPcns: PinnedPcns | undefined;
+  /** The highest height verified so far, by chain ('system' included): older answers are stale. */
+  readonly verifiedHeights: Map<string, number>;
 }
 
 function gatewayList(gateway: string | readonly string[]): string[] {
@@ -162,6 +164,7 @@ export function createBaseClient(options: ClientOptions): BaseClient {
     now,
     hostsCache: new Map(),
     pinnedPcns: pinnedPcns(options.pcns),
+    verifiedHeights: new Map(),
   };
 }
 
@@ -178,4 +181,25 @@ export function clientTrust(client: BaseClient): {
     at: client.now(),
     hash: client.hash,
   };
+}
+
+/** Raises the client's high-water mark of `chain` to `height` (a height it has just verified). */
+export function noteVerifiedHeight(client: BaseClient, chain: string, height: number): void {
+  if (height > (client.verifiedHeights.get(chain) ?? -1)) client.verifiedHeights.set(chain, height);
+}
+
+/**
+ * Throws BSN_SDK_STALE_ANSWER when `height` is below the highest height the client has verified
+ * for `chain`: a certified but older answer is true of the past only, and a gateway replaying one
+ * could hide what happened since.
+ */
+export function assertNotStale(client: BaseClient, chain: string, height: number, what: string): void {
+  const known = client.verifiedHeights.get(chain);
+  if (known !== undefined && height < known) {
+    throw new BaseError(
+      'BSN_SDK_STALE_ANSWER',
+      `${what} is from ${chain}@${height}, the client already verified ${chain}@${known}`,
+      { details: { chain, height, verifiedHeight: known } },
+    );
+  }
 }

@@ -78,6 +78,11 @@ export const sdkErrorCodes = {
     description:
       'The gateway describes the network without PCNs the client pinned (ClientOptions.pcns, or the set it trusted on first use); details.missing names them.',
   },
+  BSN_SDK_STALE_ANSWER: {
+    status: 502,
+    description:
+      'An answer is from an older height than one the client already verified for that chain (a gateway behind the others, or replaying old certified data); retrying may reach an up-to-date gateway.',
+  },
   BSN_SDK_HOSTING_PROOF_INVALID: {
     status: 502,
     description: 'The hosting set of a chain does not follow from the proven system-chain records.',

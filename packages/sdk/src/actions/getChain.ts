@@ -1,5 +1,5 @@
 import { type ChainResponse, ChainResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
-import { type BaseClient, clientTrust } from '../client.js';
+import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
@@ -16,7 +16,7 @@ export interface GetChainReturnType {
   readonly chain: ChainResponse;
   readonly hosts: readonly Host[];
 }
-/** Error type of {@link getChain}: BSN_SDK_HOSTING_PROOF_INVALID, BSN_SDK_STATE_PROOF_INVALID, certificate and transport codes. */
+/** Error type of {@link getChain}: BSN_SDK_HOSTING_PROOF_INVALID, BSN_SDK_STALE_ANSWER, BSN_SDK_STATE_PROOF_INVALID, certificate and transport codes. */
 export type GetChainErrorType = BaseError;
 
 /** Asks who hosts `chain` and proves the answer against a certified system-chain state. */
@@ -55,8 +55,12 @@ export async function getChain(client: BaseClient, params: GetChainParameters): 
           ...clientTrust(client),
           systemHosts,
           networkPcns,
+          // no older than the system state this client already knows to be certified
+          minSystemHeight: client.verifiedHeights.get(SYSTEM_CHAIN_ID) ?? 0,
           layout: client.layout,
         });
+  if (res.body.hostingProof !== null && params.chain !== SYSTEM_CHAIN_ID)
+    noteVerifiedHeight(client, SYSTEM_CHAIN_ID, res.body.hostingProof.height);
   client.hostsCache.set(params.chain, { hosts, at: client.now() });
   return { chain: res.body, hosts };
 }

@@ -1,5 +1,5 @@
 import { type NetworkResponse, NetworkResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
-import { type BaseClient, clientTrust } from '../client.js';
+import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
@@ -9,11 +9,12 @@ import { type VerifyNetworkReturnType, verifyNetwork } from '../verify/verifyNet
 export interface GetNetworkParameters {
   readonly signal?: AbortSignal;
 }
-/** Return type of {@link getNetwork}: the description, the system chain's verified hosts (the pinned PCNs) and every listed PCN. */
+/** Return type of {@link getNetwork}: the description, the system chain's verified hosts (the pinned PCNs), every listed PCN, and the certified system height. */
 export interface GetNetworkReturnType {
   readonly network: NetworkResponse;
   readonly hosts: readonly Host[];
   readonly pcns: readonly Host[];
+  readonly height: number;
 }
 /** Error type of {@link getNetwork}: BSN_SDK_ROOT_MISMATCH, BSN_SDK_PCN_UNTRUSTED, BSN_SDK_NETWORK_MISMATCH, certificate codes, transport codes. */
 export type GetNetworkErrorType = BaseError;
@@ -57,9 +58,10 @@ export async function getNetwork(
     }
     throw err;
   }
-  const { hosts, pcns } = verified;
+  const { hosts, pcns, height } = verified;
   // Trust on first use; no await since reading `pins`, so no other call can have pinned meanwhile.
   if (pins === undefined) client.pinnedPcns = { ids: hosts.map((h) => h.pcn), source: 'first-use' };
   client.hostsCache.set(SYSTEM_CHAIN_ID, { hosts, at: client.now() });
-  return { network: res.body, hosts, pcns };
+  noteVerifiedHeight(client, SYSTEM_CHAIN_ID, height);
+  return { network: res.body, hosts, pcns, height };
 }

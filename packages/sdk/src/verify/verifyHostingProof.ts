@@ -1,8 +1,10 @@
 /**
  * Derives a chain's hosting set from proven system-chain records, so a client accepts votes only
- * from the PCNs the system chain says host the chain: the service record names the PCN ids, each
- * PCN record binds an id to its node certificate, and both are proven against the stateRoot of a
- * system-chain certificate signed by a quorum of the network's PCNs.
+ * from the PCNs the system chain says host the chain: the service record (active) names the PCN
+ * ids, each PCN record (active) binds an id to its node certificate, and both are proven against
+ * the stateRoot of a system-chain certificate signed by a quorum of the network's pinned PCNs, at
+ * a system height no older than the one the client already knows: records of a past height may
+ * name PCNs that no longer host the chain, or are no longer in the network.
  */
 import {
   type ChainResponse,
@@ -22,8 +24,13 @@ import { assertCertificateCovers } from './verifyReceipt.js';
 export interface VerifyHostingProofOptions extends TrustOptions {
   /** The system chain's hosts: the pinned PCNs of the verified network description. */
   readonly systemHosts: readonly Host[];
-  /** Every PCN of the verified network description (default `systemHosts`); votes of those not in `systemHosts` do not count. */
+  /**
+   * Every PCN of the verified network description (default `systemHosts`): a proven host must be
+   * one; votes of those not in `systemHosts` do not count.
+   */
   readonly networkPcns?: readonly Host[];
+  /** The lowest system height a proof may be from: the newest certified system height the caller knows (default 0). */
+  readonly minSystemHeight?: number;
   readonly layout?: HostingRecordLayout;
   readonly hash?: HashAlgorithm;
 }
@@ -38,7 +45,10 @@ function sameHosts(a: readonly Host[], b: readonly Host[]): boolean {
   return a.every((h) => m.get(h.pcn) === h.certPem.trim());
 }
 
-/** Verifies a `getChain` answer and returns the chain's proven hosting set. */
+/**
+ * Verifies a `getChain` answer and returns the chain's proven hosting set; throws
+ * BSN_SDK_HOSTING_PROOF_INVALID, BSN_SDK_STALE_ANSWER, BSN_SDK_STATE_PROOF_INVALID or a certificate error.
+ */
 export function verifyHostingProof(
   response: ChainResponse,
   options: VerifyHostingProofOptions,
@@ -56,6 +66,14 @@ export function verifyHostingProof(
   if (proof === null) throw invalid(`chain ${chain} comes without a hosting proof`, { chain });
   const cert = proof.certificate;
   assertCertificateCovers(cert, { chain: SYSTEM_CHAIN_ID, height: proof.height, stateRoot: proof.stateRoot });
+  const minHeight = options.minSystemHeight ?? 0;
+  if (proof.height < minHeight) {
+    throw new BaseError(
+      'BSN_SDK_STALE_ANSWER',
+      `hosting proof of ${chain} is from system height ${proof.height}, the system chain is certified up to ${minHeight}`,
+      { details: { chain, height: proof.height, verifiedHeight: minHeight } },
+    );
+  }
   const store = trustStoreFor({
     ...options,
     intermediates: [...(options.intermediates ?? []), ...response.intermediates],
@@ -91,13 +109,20 @@ export function verifyHostingProof(
   const name = serviceOfChain(chain, layout);
   if (name === undefined) throw invalid(`chain ${chain} is not a service chain`, { chain });
   const record = proven.get(`${layout.serviceContract}\u0000${layout.servicePrefix}${name}`) as
-    | { chain?: unknown; pcns?: unknown }
+    | { chain?: unknown; pcns?: unknown; status?: unknown }
     | null
     | undefined;
   if (record === undefined || record === null)
     throw invalid(`no proven service record for ${name}`, { chain, service: name });
   if (record.chain !== chain || !Array.isArray(record.pcns)) {
     throw invalid(`service record of ${name} does not describe chain ${chain}`, { chain, service: name });
+  }
+  if (record.status !== 'active') {
+    throw invalid(`service ${name} is ${String(record.status)} in the system chain, not active`, {
+      chain,
+      service: name,
+      status: String(record.status),
+    });
   }
   const provenIds = [...(record.pcns as unknown[])].map(String).sort();
   const claimedIds = hosts.map((h) => h.pcn).sort();
@@ -108,8 +133,12 @@ export function verifyHostingProof(
       claimed: claimedIds,
     });
   }
+  const network = new Set((options.networkPcns ?? options.systemHosts).map((h) => h.pcn));
   const at = options.at ?? Date.now();
   for (const host of hosts) {
+    if (!network.has(host.pcn)) {
+      throw invalid(`host ${host.pcn} of ${chain} is not a PCN of the network`, { chain, pcn: host.pcn });
+    }
     const pcn = proven.get(`${layout.pcnContract}\u0000${layout.pcnPrefix}${host.pcn}`) as
       | { certPem?: unknown; status?: unknown }
       | null
@@ -124,8 +153,11 @@ export function verifyHostingProof(
         pcn: host.pcn,
       });
     }
-    if (pcn.status !== undefined && pcn.status !== 'active') {
-      throw invalid(`PCN ${host.pcn} is ${String(pcn.status)} in the system chain`, { chain, pcn: host.pcn });
+    if (pcn.status !== 'active') {
+      throw invalid(`PCN ${host.pcn} is ${String(pcn.status)} in the system chain, not active`, {
+        chain,
+        pcn: host.pcn,
+      });
     }
     for (const ca of recordCas) {
       try {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { NetworkResponse } from '@bsn/api';
 import { BsnError } from '@bsn/core';
-import { verifyNetwork } from '@bsn/sdk';
+import { type Host, verifyHostingProof, verifyNetwork } from '@bsn/sdk';
 import { clientFor } from '../support/fake-gateway.js';
 import {
   buildNetwork,
@@ -207,6 +207,113 @@ describe('a gateway that lies to the SDK', () => {
           hasCode('BSN_SDK_INVALID_PARAMETER'),
         );
       }
+    });
+  });
+
+  describe('about who hosts a chain', () => {
+    /** A gateway with an honest network answer at system height `now` and the given chain answer. */
+    function gatewayWith(network: NetworkResponse, chainAnswer: unknown) {
+      const state = new FixtureState().set('bank', 'balance/mallory', 1_000_000_000);
+      const forged = certify(
+        {
+          chain,
+          height: 500,
+          blockHash: 'ee'.repeat(32),
+          stateRoot: state.root(),
+          receiptsRoot: 'ee'.repeat(32),
+        },
+        [pcns[0] as Pcn],
+      );
+      return (_m: string, path: string) => {
+        if (path === '/v1/network') return network;
+        if (path === `/v1/chains/${chain}`) return chainAnswer;
+        if (path.startsWith(`/v1/chains/${chain}/state/`))
+          return stateResponse(state, 'bank', 'balance/mallory', 500, forged);
+        return undefined;
+      };
+    }
+
+    it('refuses a genuine hosting proof of a system height older than the certified one (BSN_SDK_STALE_ANSWER)', async () => {
+      // svc-bank moved from pcn-a to b, c, d at some system height between 7 and 90; pcn-a replays 7
+      const [a, b, c, d] = pcns as [Pcn, Pcn, Pcn, Pcn];
+      const old = chainResponse(net, 'bank', [a], systemState(net, 'bank', [a]), pcns, 7).response;
+      const now = chainResponse(net, 'bank', [b, c, d], systemState(net, 'bank', [b, c, d]), pcns, 90);
+      const client = clientFor(net, gatewayWith(networkResponse(net, now.systemCert, 90), old), {
+        pcns: pcns.map((p) => p.id),
+      });
+      await assert.rejects(
+        client.getState({ chain, contract: 'bank', key: 'balance/mallory', proof: true }),
+        (err: unknown) => {
+          hasCode('BSN_SDK_STALE_ANSWER')(err);
+          assert.deepEqual((err as BsnError).details, { chain, height: 7, verifiedHeight: 90 });
+          return true;
+        },
+      );
+    });
+
+    it('refuses a hosting proof older than the highest system height it verified before, whatever the network answer says now', async () => {
+      const hosts = pcns.slice(0, 4);
+      const sys = systemState(net, 'bank', hosts);
+      const at90 = chainResponse(net, 'bank', hosts, sys, pcns, 90);
+      const at50 = chainResponse(net, 'bank', hosts, sys, pcns, 50);
+      let current = at90;
+      const client = clientFor(
+        net,
+        (_m, path) => {
+          if (path === '/v1/network')
+            return networkResponse(net, current.systemCert, current === at90 ? 90 : 50);
+          if (path === `/v1/chains/${chain}`) return current.response;
+          return undefined;
+        },
+        { pcns: pcns.map((p) => p.id) },
+      );
+      await client.getTrustedHosts({ chain });
+      assert.equal(client.verifiedHeights.get('system'), 90);
+      current = at50; // a gateway behind the others, or replaying an old but genuine view
+      await assert.rejects(client.getTrustedHosts({ chain, refresh: true }), hasCode('BSN_SDK_STALE_ANSWER'));
+    });
+
+    it('refuses a proven host that is not a PCN of the verified network, or not active', () => {
+      const hosts = pcns.slice(0, 4);
+      const asHosts = (list: readonly Pcn[]): Host[] => list.map((p) => ({ pcn: p.id, certPem: p.certPem }));
+      const trust = { rootCertPem: net.root.certPem, intermediates: [net.pcnCa.certPem] };
+      const options = { ...trust, systemHosts: asHosts(pcns), networkPcns: asHosts(pcns) };
+      const sys = systemState(net, 'bank', hosts);
+      const { response } = chainResponse(net, 'bank', hosts, sys, pcns, 7);
+      assert.equal(verifyHostingProof(response, options).length, 4);
+      // pcn-d hosts svc-bank in the proven records, but the network no longer lists it
+      const others = pcns.filter((p) => p.id !== 'pcn-d');
+      const listed = asHosts(others);
+      const withoutD = chainResponse(net, 'bank', hosts, sys, others, 7).response;
+      assert.throws(
+        () => verifyHostingProof(withoutD, { ...trust, systemHosts: listed, networkPcns: listed }),
+        hasCode('BSN_SDK_HOSTING_PROOF_INVALID'),
+      );
+      // pcn-d's record says removed
+      const removed = systemState(net, 'bank', hosts);
+      const d = pcns[3] as Pcn;
+      removed.set('system', 'pcn/pcn-d', {
+        id: d.id,
+        certPem: `${d.certPem}${net.pcnCa.certPem}`,
+        gateway: d.gateway,
+        status: 'removed',
+      });
+      assert.throws(
+        () => verifyHostingProof(chainResponse(net, 'bank', hosts, removed, pcns, 7).response, options),
+        hasCode('BSN_SDK_HOSTING_PROOF_INVALID'),
+      );
+      // the service itself is not active (still waiting for approval)
+      const pending = systemState(net, 'bank', hosts);
+      pending.set('system', 'service/bank', {
+        name: 'bank',
+        chain,
+        pcns: hosts.map((h) => h.id),
+        status: 'pending-approval',
+      });
+      assert.throws(
+        () => verifyHostingProof(chainResponse(net, 'bank', hosts, pending, pcns, 7).response, options),
+        hasCode('BSN_SDK_HOSTING_PROOF_INVALID'),
+      );
     });
   });
 });
