@@ -729,6 +729,7 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       const cleanup = () => {
         closed = true;
         clearInterval(heartbeat);
+        h.off('committed', wake);
         h.off('halted', onHalt);
       };
       req.raw.on('close', cleanup);
