@@ -55,6 +55,88 @@ function takeMessages(buffer: string): { messages: Received[]; rest: string } {
   return { messages, rest: buffer.slice(end + 2) };
 }
 
+/** The server side of the event streams a gateway serves: each write, and what it held unsent. */
+interface StreamWatch {
+  /** The server response of the stream opened last. */
+  readonly res: () => ServerResponse | undefined;
+  /** Bytes the gateway wrote to it. */
+  readonly produced: () => number;
+  /** The most it held unsent (`writableLength`) right after any of its writes. */
+  readonly maxHeld: () => number;
+  readonly dispose: () => void;
+}
+
+function watchStreams(app: SinglePcnNetwork['app']): StreamWatch {
+  let serverRes: ServerResponse | undefined;
+  let produced = 0;
+  let maxHeld = 0;
+  // Fastify's own 'request' listener comes first but reaches the route only after its async
+  // onRequest hooks, so this wrapper is in place before the gateway's first write (the check
+  // that every received byte was seen written would fail otherwise).
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url?.startsWith(`/v1/chains/${PROBE_CHAIN}/events`)) return;
+    serverRes = res;
+    produced = 0;
+    maxHeld = 0;
+    const write = res.write.bind(res) as (chunk: string) => boolean;
+    res.write = ((chunk: string) => {
+      const ok = write(chunk);
+      produced += Buffer.byteLength(chunk);
+      maxHeld = Math.max(maxHeld, res.writableLength);
+      return ok;
+    }) as typeof res.write;
+  };
+  app.server.on('request', onRequest);
+  return {
+    res: () => serverRes,
+    produced: () => produced,
+    maxHeld: () => maxHeld,
+    dispose: () => void app.server.off('request', onRequest),
+  };
+}
+
+/** A stream opened by {@link openPausedStream}. */
+interface PausedStream {
+  readonly request: http.ClientRequest;
+  readonly response: IncomingMessage;
+  /** 'committed' listeners of the chain before the stream was opened. */
+  readonly subscribersBefore: number;
+  /** Drops the connection and waits until the gateway has let go of the stream. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stream from height 1 and does not read it: the response stays paused, so Node stops
+ * reading the socket once the response's small buffer is full, and the kernel's socket buffers
+ * fill up behind it. Resolves once the gateway finds the socket full.
+ */
+async function openPausedStream(net: SinglePcnNetwork, watch: StreamWatch): Promise<PausedStream> {
+  const hosted = net.pcn.chain(PROBE_CHAIN)!;
+  const subscribersBefore = hosted.listenerCount('committed');
+  const path = `/v1/chains/${PROBE_CHAIN}/events?from=1`;
+  const request = http.get(`${net.gateway}${path}`, {
+    agent: false,
+    headers: { authorization: net.authorization(path) },
+  });
+  const close = async () => {
+    request.destroy();
+    await until(() => hosted.listenerCount('committed') <= subscribersBefore, 'the stream to unsubscribe');
+  };
+  try {
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve);
+      request.once('error', reject);
+    });
+    response.pause();
+    assert.equal(response.statusCode, 200);
+    await until(() => watch.res()?.writableNeedDrain === true, 'the gateway to find the socket full');
+    return { request, response, subscribersBefore, close };
+  } catch (err) {
+    request.destroy();
+    throw err;
+  }
+}
+
 describe('an event stream catching up for a client that does not read', { timeout: 120_000 }, () => {
   let net: SinglePcnNetwork;
 
@@ -80,41 +162,10 @@ describe('an event stream catching up for a client that does not read', { timeou
   });
 
   it('holds at most about one block beyond the socket buffer, then sends every event once, in order', async () => {
-    // The server side of the stream: every write the gateway makes, and how much it held unsent.
-    let serverRes: ServerResponse | undefined;
-    let produced = 0;
-    let maxHeld = 0;
-    // Fastify's own 'request' listener comes first but reaches the route only after its async
-    // onRequest hooks, so this wrapper is in place before the gateway's first write (the check
-    // that every received byte was seen written below would fail otherwise).
-    const watchResponse = (req: IncomingMessage, res: ServerResponse) => {
-      if (!req.url?.startsWith(`/v1/chains/${PROBE_CHAIN}/events`)) return;
-      serverRes = res;
-      const write = res.write.bind(res) as (chunk: string) => boolean;
-      res.write = ((chunk: string) => {
-        const ok = write(chunk);
-        produced += Buffer.byteLength(chunk);
-        maxHeld = Math.max(maxHeld, res.writableLength);
-        return ok;
-      }) as typeof res.write;
-    };
-    net.app.server.on('request', watchResponse);
-
-    const path = `/v1/chains/${PROBE_CHAIN}/events?from=1`;
-    const request = http.get(`${net.gateway}${path}`, {
-      agent: false,
-      headers: { authorization: net.authorization(path) },
-    });
+    const watch = watchStreams(net.app);
+    const stream = await openPausedStream(net, watch);
+    const { response } = stream;
     try {
-      // Not reading: the response stays paused, so Node stops reading the socket once the
-      // response's small buffer is full, and the kernel's socket buffers fill up behind it.
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        request.once('response', resolve);
-        request.once('error', reject);
-      });
-      assert.equal(response.statusCode, 200);
-      response.pause();
-      await until(() => serverRes?.writableNeedDrain === true, 'the gateway to find the socket full');
       // Blocks committed meanwhile wake the stream: they must queue behind the catch-up, not start
       // a second writer that sends them into the full socket.
       await Promise.all(
@@ -126,10 +177,10 @@ describe('an event stream catching up for a client that does not read', { timeou
       assert.equal(height, BLOCKS + LIVE_BLOCKS);
       // Give a gateway that ignored the full socket every chance to go on writing.
       await new Promise((r) => setTimeout(r, 500));
-      const producedWhilePaused = produced;
-      const heldWhilePaused = maxHeld;
-      const highWaterMark = serverRes!.writableHighWaterMark;
-      assert.ok(serverRes!.writableNeedDrain, 'the gateway is still waiting for the client');
+      const producedWhilePaused = watch.produced();
+      const heldWhilePaused = watch.maxHeld();
+      const highWaterMark = watch.res()!.writableHighWaterMark;
+      assert.ok(watch.res()!.writableNeedDrain, 'the gateway is still waiting for the client');
 
       // Every event of the chain exactly once, in (height, txIndex, eventIndex) order, each block
       // closed by its marker: the expected sequence is read from the chain itself.
@@ -201,7 +252,7 @@ describe('an event stream catching up for a client that does not read', { timeou
       }
       const largestBlock = Math.max(...blockBytes.values());
       // (More only by heartbeats, which the parser drops.)
-      assert.ok(produced >= total, 'every byte received was seen written by the gateway');
+      assert.ok(watch.produced() >= total, 'every byte received was seen written by the gateway');
       // A catch-up writes a whole block, then waits for 'drain' if the socket's buffer is past its
       // high-water mark: it never holds more than that mark plus one block (and the ~8 bytes of
       // chunked framing around each of the block's writes). Written in one loop, it held nearly
@@ -216,8 +267,30 @@ describe('an event stream catching up for a client that does not read', { timeou
         `the gateway wrote all ${total} bytes to a client that read none of them`,
       );
     } finally {
-      request.destroy();
-      net.app.server.off('request', watchResponse);
+      await stream.close();
+      watch.dispose();
+    }
+  });
+
+  it('stops writing and unsubscribes when a client that did not read goes away', async () => {
+    const hosted = net.pcn.chain(PROBE_CHAIN)!;
+    const watch = watchStreams(net.app);
+    const stream = await openPausedStream(net, watch);
+    try {
+      assert.equal(
+        hosted.listenerCount('committed'),
+        stream.subscribersBefore + 1,
+        'the stream follows new blocks',
+      );
+      await stream.close();
+      assert.equal(watch.res()?.destroyed, true, 'the gateway saw the client go');
+      const produced = watch.produced();
+      await net.submitFinal(net.sign(PROBE_CHAIN, PROBE_SERVICE, 'emitMany', [EVENTS_PER_TX, PAD_CHARS]));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(watch.produced(), produced, 'nothing written after the client left');
+    } finally {
+      stream.request.destroy();
+      watch.dispose();
     }
   });
 });
