@@ -1,5 +1,5 @@
 import { type BlockResponse, BlockResponseSchema, routeById, routePath } from '@bsn/api';
-import { type BaseClient, clientTrust } from '../client.js';
+import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyBlock } from '../verify/verifyBlock.js';
@@ -48,5 +48,6 @@ export async function getBlock(client: BaseClient, params: GetBlockParameters): 
     (hosts) => verifyBlock(body, { ...clientTrust(client), hosts }),
     params.signal,
   );
+  if (signed !== null) noteVerifiedHeight(client, params.chain, header.height);
   return { ...body, final: signed !== null, signers: signed?.signers ?? [] };
 }

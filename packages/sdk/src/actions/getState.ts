@@ -1,6 +1,6 @@
 import { routeById, routePath, type StateResponse, StateResponseSchema } from '@bsn/api';
 import type { CommitCertificate } from '@bsn/core';
-import { type BaseClient, clientTrust } from '../client.js';
+import { assertNotStale, type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyStateResponse } from '../verify/verifyQueryProof.js';
@@ -13,7 +13,10 @@ export interface GetStateParameters {
   readonly key: string;
   /** Ask for a proof and verify it (default false). */
   readonly proof?: boolean;
-  /** A past height (default: latest, or latest certified with proof). */
+  /**
+   * A past height; the answer must be of exactly this height. Default: latest (latest certified
+   * with proof, which must then be no older than the newest height this client verified of the chain).
+   */
   readonly height?: number;
   readonly signal?: AbortSignal;
 }
@@ -25,7 +28,7 @@ export interface GetStateReturnType {
   readonly certificate: CommitCertificate | null;
   readonly signers: readonly string[];
 }
-/** Error type of {@link getState}. */
+/** Error type of {@link getState}: BSN_SDK_RESPONSE_INVALID (another key or height), BSN_SDK_STALE_ANSWER, proof, certificate and transport codes. */
 export type GetStateErrorType = BaseError;
 
 /** Reads one state value of a contract; with `proof`, verifies it (or its absence) against a certified stateRoot. */
@@ -50,6 +53,13 @@ export async function getState(client: BaseClient, params: GetStateParameters): 
       },
     );
   }
+  if (params.height !== undefined && body.height !== params.height) {
+    throw new BaseError(
+      'BSN_SDK_RESPONSE_INVALID',
+      `asked for ${params.chain}@${params.height}, the gateway answered with height ${body.height}`,
+      { details: { chain: params.chain, height: params.height, answered: body.height } },
+    );
+  }
   if (params.proof !== true)
     return { value: body.value, height: body.height, verified: false, certificate: null, signers: [] };
   const v = await verifyWithHosts(
@@ -58,5 +68,8 @@ export async function getState(client: BaseClient, params: GetStateParameters): 
     (hosts) => verifyStateResponse(params.chain, body, { ...clientTrust(client), hosts }),
     params.signal,
   );
+  if (params.height === undefined)
+    assertNotStale(client, params.chain, v.height, `state of ${params.contract}/${params.key}`);
+  noteVerifiedHeight(client, params.chain, v.height);
   return { value: v.value, height: v.height, verified: true, certificate: v.certificate, signers: v.signers };
 }

@@ -5,7 +5,7 @@ import {
   TransactionResponseSchema,
   type WaitMode,
 } from '@bsn/api';
-import { type BaseClient, clientTrust } from '../client.js';
+import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyReceipt } from '../verify/verifyReceipt.js';
@@ -59,6 +59,7 @@ export async function checkTransactionResponse(
     (hosts) => verifyReceipt(body, { ...clientTrust(client), hosts }),
     signal,
   );
+  noteVerifiedHeight(client, chain, body.height);
   return { ...body, final: true, signers };
 }
 

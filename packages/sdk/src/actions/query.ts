@@ -1,6 +1,6 @@
 import { type QueryResponse, QueryResponseSchema, routeById, routePath, type StateRead } from '@bsn/api';
 import type { CommitCertificate, JsonValue } from '@bsn/core';
-import { type BaseClient, clientTrust } from '../client.js';
+import { assertNotStale, type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import type { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyQueryProof } from '../verify/verifyQueryProof.js';
@@ -28,7 +28,7 @@ export interface QueryReturnType {
   readonly certificate: CommitCertificate | null;
   readonly signers: readonly string[];
 }
-/** Error type of {@link query}: gateway codes, BSN_SDK_STATE_PROOF_INVALID, BSN_SDK_NOT_FINAL, certificate and transport codes. */
+/** Error type of {@link query}: gateway codes, BSN_SDK_STATE_PROOF_INVALID, BSN_SDK_NOT_FINAL, BSN_SDK_STALE_ANSWER, certificate and transport codes. */
 export type QueryErrorType = BaseError;
 
 /**
@@ -75,6 +75,9 @@ export async function query(client: BaseClient, params: QueryParameters): Promis
       }),
     params.signal,
   );
+  // A query runs at the latest height: a certified answer older than one already verified is stale.
+  assertNotStale(client, params.chain, verified.height, `query ${params.contract}.${params.method}`);
+  noteVerifiedHeight(client, params.chain, verified.height);
   return {
     result: verified.result,
     height: verified.height,

@@ -316,4 +316,85 @@ describe('a gateway that lies to the SDK', () => {
       );
     });
   });
+
+  /** An honest network where pcn-a … pcn-d host svc-bank, and a route for the chain's own answers. */
+  function honestBank(route: (path: string, url: URL) => unknown) {
+    const hosts = pcns.slice(0, 4);
+    const sys = systemState(net, 'bank', hosts);
+    const { response, systemCert } = chainResponse(net, 'bank', hosts, sys, pcns, 7);
+    return clientFor(
+      net,
+      (_m, path, url) => {
+        if (path === '/v1/network') return networkResponse(net, systemCert, 7);
+        if (path === `/v1/chains/${chain}`) return response;
+        return route(path, url);
+      },
+      { pcns: pcns.map((p) => p.id) },
+    );
+  }
+
+  /** A certified state of svc-bank at `height` where alice has `balance`. */
+  function bankAt(height: number, balance: number) {
+    const state = new FixtureState().set('bank', 'balance/alice', balance);
+    const cert = certify(
+      {
+        chain,
+        height,
+        blockHash: height.toString(16).padStart(64, '0'),
+        stateRoot: state.root(),
+        receiptsRoot: 'bb'.repeat(32),
+      },
+      pcns.slice(0, 4),
+    );
+    return { state, cert, height };
+  }
+
+  describe('about which height an answer is of', () => {
+    const key = { chain, contract: 'bank', key: 'balance/alice', proof: true } as const;
+
+    it('refuses a state value of another height than the one asked for (BSN_SDK_RESPONSE_INVALID)', async () => {
+      const old = bankAt(5, 100); // by height 900 alice has nothing left
+      const client = honestBank((path) =>
+        path.startsWith(`/v1/chains/${chain}/state/`)
+          ? stateResponse(old.state, 'bank', 'balance/alice', 5, old.cert)
+          : undefined,
+      );
+      await assert.rejects(client.getState({ ...key, height: 900 }), (err: unknown) => {
+        hasCode('BSN_SDK_RESPONSE_INVALID')(err);
+        assert.equal((err as BsnError).details.answered, 5);
+        return true;
+      });
+    });
+
+    it('refuses a latest state value or query answer older than one it verified of the chain (BSN_SDK_STALE_ANSWER)', async () => {
+      const old = bankAt(5, 100);
+      const now = bankAt(9, 0);
+      let at = now;
+      const client = honestBank((path, url) => {
+        if (path.startsWith(`/v1/chains/${chain}/state/`)) {
+          const h = url.searchParams.get('height');
+          const s = h === '5' ? old : at;
+          return stateResponse(s.state, 'bank', 'balance/alice', s.height, s.cert);
+        }
+        if (path === `/v1/chains/${chain}/query`)
+          return {
+            result: at === now ? 0 : 100,
+            height: at.height,
+            reads: [at.state.read('bank', 'balance/alice')],
+            stateRoot: at.state.root(),
+            certificate: at.cert,
+          };
+        return undefined;
+      });
+      assert.equal((await client.getState(key)).height, 9);
+      assert.equal(client.verifiedHeights.get(chain), 9);
+      at = old; // the gateway falls back to an older, genuinely certified height
+      await assert.rejects(client.getState(key), hasCode('BSN_SDK_STALE_ANSWER'));
+      const query = { chain, contract: 'bank', method: 'balanceOf', args: ['alice'], proof: true };
+      await assert.rejects(client.query(query), hasCode('BSN_SDK_STALE_ANSWER'));
+      // a past height asked for is no stale answer
+      const past = await client.getState({ ...key, height: 5 });
+      assert.deepEqual([past.height, past.value], [5, 100]);
+    });
+  });
 });
