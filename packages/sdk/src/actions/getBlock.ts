@@ -13,7 +13,11 @@ export interface GetBlockParameters {
   readonly verify?: boolean;
   readonly signal?: AbortSignal;
 }
-/** Return type of {@link getBlock}: the answer; `final` when its certificate verified. */
+/**
+ * Return type of {@link getBlock}: the answer; `final` when its certificate verified. Only then are
+ * `commit` (equal to the certified roots) and `receipts` verified; when not final they are the
+ * answering PCN's word.
+ */
 export type GetBlockReturnType = BlockResponse & {
   readonly final: boolean;
   readonly signers: readonly string[];

@@ -1,7 +1,8 @@
 /**
  * Checks a block answer: the hash is the header's, the header's txRoot is over the transactions,
  * and, when a certificate comes with it, the certificate is valid for the hosts, signs this block
- * hash, and its receiptsRoot is over the receipts.
+ * hash and the answer's commit roots, and its receiptsRoot is over the receipts. Without a
+ * certificate nothing past the header is verified: `commit` is the answering PCN's word.
  */
 import type { BlockResponse } from '@bsn/api';
 import {
@@ -50,6 +51,9 @@ export function verifyBlock(
     chain: block.header.chain,
     height: block.header.height,
     blockHash: response.hash,
+    ...(response.commit === null
+      ? {}
+      : { stateRoot: response.commit.stateRoot, receiptsRoot: response.commit.receiptsRoot }),
   });
   const signed = verifyCertificate(cert, options.hosts, options);
   if (receiptsRoot(response.receipts as unknown as Receipt[], options.hash) !== cert.receiptsRoot) {

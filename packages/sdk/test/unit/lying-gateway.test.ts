@@ -5,6 +5,7 @@ import { BsnError } from '@bsn/core';
 import { type Host, verifyHostingProof, verifyNetwork } from '@bsn/sdk';
 import { clientFor } from '../support/fake-gateway.js';
 import {
+  buildBlock,
   buildNetwork,
   certify,
   chainResponse,
@@ -14,6 +15,7 @@ import {
   type Pcn,
   stateResponse,
   systemState,
+  userTx,
 } from '../support/network-fixture.js';
 
 // Each test plays a gateway (or the PCN behind it) that lies to the client in a way the security
@@ -395,6 +397,29 @@ describe('a gateway that lies to the SDK', () => {
       // a past height asked for is no stale answer
       const past = await client.getState({ ...key, height: 5 });
       assert.deepEqual([past.height, past.value], [5, 100]);
+    });
+  });
+
+  describe('about a block', () => {
+    it('refuses commit roots other than the certified ones next to a certified block (BSN_SDK_CERT_MISMATCH)', async () => {
+      const built = buildBlock(net, chain, 3, [userTx(net, chain, 'put', ['k', 'v'], 'n1')], '11'.repeat(32));
+      const honest = {
+        block: built.block,
+        hash: built.statement.blockHash,
+        receipts: built.receipts,
+        commit: { stateRoot: built.statement.stateRoot, receiptsRoot: built.statement.receiptsRoot },
+        certificate: certify(built.statement, pcns.slice(0, 4)),
+      };
+      let answer: unknown = honest;
+      const client = honestBank((path) => (path === `/v1/chains/${chain}/blocks/3` ? answer : undefined));
+      assert.equal((await client.getBlock({ chain, height: 3 })).final, true);
+      answer = { ...honest, commit: { ...honest.commit, stateRoot: 'ff'.repeat(32) } };
+      await assert.rejects(client.getBlock({ chain, height: 3 }), hasCode('BSN_SDK_CERT_MISMATCH'));
+      answer = { ...honest, commit: { ...honest.commit, receiptsRoot: '00'.repeat(32) } };
+      await assert.rejects(client.getBlock({ chain, height: 3 }), hasCode('BSN_SDK_CERT_MISMATCH'));
+      // without a certificate nothing past the header is verified, and the answer says so
+      answer = { ...honest, commit: { ...honest.commit, stateRoot: 'ff'.repeat(32) }, certificate: null };
+      assert.equal((await client.getBlock({ chain, height: 3 })).final, false);
     });
   });
 });
