@@ -95,7 +95,7 @@ export const sdkErrorCodes = {
   BSN_SDK_EVENT_STREAM: {
     status: 502,
     description:
-      'The event stream sent something that is not valid SSE of the API (bad id, data that is not JSON of the schema).',
+      'The event stream sent something that is not valid SSE of the API (bad id, data that is not JSON of the schema) or skipped a block (a gap in the block markers).',
   },
 } as const;
 

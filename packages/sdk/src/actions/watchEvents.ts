@@ -8,6 +8,7 @@ import {
   formatEventId,
   isAfterCursor,
   parseEventId,
+  resumeHeight,
   routeById,
   routePath,
   StreamEventName,
@@ -45,7 +46,7 @@ export interface WatchEventsReturnType {
   /** The id after which a new watch would resume. */
   lastEventId(): string | undefined;
 }
-/** Error type of {@link watchEvents} (given to onError): gateway codes (forbidden, unauthenticated…), BSN_SDK_EVENT_STREAM. */
+/** Error type of {@link watchEvents} (given to onError): gateway codes (forbidden, unauthenticated…), BSN_SDK_EVENT_STREAM (a gap or bad message only causes a reconnect). */
 export type WatchEventsErrorType = BaseError;
 
 class Reconnect extends Error {}
@@ -54,7 +55,10 @@ class Reconnect extends Error {}
  * Streams contract events of a chain over SSE, reconnecting (with backoff, across the gateway list)
  * whenever the stream drops, and resuming after the last event or block marker seen. Events come in
  * (height, tx, event) order; one already delivered is never delivered again, even if a gateway
- * repeats it. Events are not proven: for proof, fetch the transaction (`getTransaction`) by txId.
+ * repeats it. The gateway ends every block with a marker, so a stream that skips a block (a marker
+ * or an event of a later height while a block is open) is a gap: the watch reconnects, to the next
+ * gateway, after the last position delivered. Events are not proven: for proof, fetch the
+ * transaction (`getTransaction`) by txId.
  */
 export function watchEvents(client: BaseClient, params: WatchEventsParameters): WatchEventsReturnType {
   const controller = new AbortController();
@@ -125,6 +129,26 @@ export function watchEvents(client: BaseClient, params: WatchEventsParameters): 
     return true;
   }
 
+  /**
+   * The height of the open block: every event and marker after the cursor must be of it, since the
+   * gateway sends each block's events and then its marker, block after block, from the resume
+   * point on. Undefined when the start height is not known yet (the first message pins it).
+   */
+  function openHeight(): number | undefined {
+    return cursor === undefined ? from : resumeHeight(cursor);
+  }
+
+  function assertNoGap(height: number, what: string, id: string | undefined): void {
+    const open = openHeight();
+    if (open !== undefined && height !== open) {
+      throw new BaseError(
+        'BSN_SDK_EVENT_STREAM',
+        `stream sent ${what} of height ${height} while block ${open} was open: a gap in the stream`,
+        { details: { id: id ?? null, height, expected: open } },
+      );
+    }
+  }
+
   async function dispatch(event: string, data: string, id: string | undefined): Promise<void> {
     if (event === StreamEventName.error) {
       let body: unknown;
@@ -162,6 +186,7 @@ export function watchEvents(client: BaseClient, params: WatchEventsParameters): 
         );
       }
       if (isAfterCursor(cursor, position.height, Number.MAX_SAFE_INTEGER, 0)) {
+        assertNoGap(position.height, 'a block marker', id);
         cursor = position;
         await params.onBlock?.(parsed, { id: formatEventId(position) });
       }
@@ -183,6 +208,7 @@ export function watchEvents(client: BaseClient, params: WatchEventsParameters): 
       });
     }
     if (!isAfterCursor(cursor, m.height, m.index, m.eventIndex)) return; // already delivered
+    assertNoGap(m.height, 'an event', id);
     if (
       (params.contract !== undefined && m.contract !== params.contract) ||
       (params.name !== undefined && m.name !== params.name)

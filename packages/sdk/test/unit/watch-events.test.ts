@@ -145,6 +145,48 @@ describe('watchEvents', () => {
     assert.equal(authFailures, 0);
   });
 
+  it('treats a skipped block as a gap: delivers nothing past it and resumes after the last position delivered', async () => {
+    connections = [];
+    script = (c, res, n) => {
+      if (n === 1) {
+        assert.match(c.url, /from=5/);
+        // block 5, then an event of 9 while 6 is open; then 7's event, which a "repeat" filter would drop
+        res.write(`${block(5)}${ev(9, 0, 0, 'Deposit')}${block(9)}${ev(7, 0, 0)}${block(7)}${block(10)}`);
+      } else if (n === 2) {
+        res.write(`${block(6)}${block(8)}`); // a marker skipping block 7
+      } else {
+        res.write(`${block(7)}${ev(8, 0, 0)}`);
+      }
+    };
+    const events: string[] = [];
+    const blocks: number[] = [];
+    const c = client();
+    let resolveDone: () => void;
+    const reached = new Promise<void>((r) => {
+      resolveDone = r;
+    });
+    const watch = c.watchEvents({
+      chain: 'svc-notary',
+      from: 5,
+      onEvent: (_e, { id }) => {
+        events.push(id);
+        resolveDone();
+      },
+      onBlock: (b) => {
+        blocks.push(b.height);
+      },
+    });
+    await reached;
+    watch.unwatch();
+    await watch.done;
+    assert.deepEqual(events, ['8:0:0']);
+    assert.deepEqual(blocks, [5, 6, 7]);
+    assert.deepEqual(
+      connections.map((x) => x.lastEventId),
+      [undefined, '5:end', '6:end'],
+    );
+  });
+
   it('stops with the gateway’s error when the stream is refused for good', async () => {
     connections = [];
     script = (_c, res) => res.end();
