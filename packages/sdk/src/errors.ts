@@ -83,6 +83,11 @@ export const sdkErrorCodes = {
     description:
       'An answer is from an older height than one the client already verified for that chain (a gateway behind the others, or replaying old certified data); retrying may reach an up-to-date gateway.',
   },
+  BSN_SDK_STATE_PROOF_MISSING: {
+    status: 502,
+    description:
+      'A query result is being recomputed from proven state and needs a key the answer carries no proof of (a read left out); details name it.',
+  },
   BSN_SDK_HOSTING_PROOF_INVALID: {
     status: 502,
     description: 'The hosting set of a chain does not follow from the proven system-chain records.',

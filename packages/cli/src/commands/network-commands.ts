@@ -221,7 +221,11 @@ export class ReceiptFailed extends Error {
   }
 }
 
-/** `bsn query --service N METHOD [ARGS…] [--proof]`: `{result, height, verified}`. */
+/**
+ * `bsn query --service N METHOD [ARGS…] [--proof]`: `{result, height, verified, resultVerified}`.
+ * `verified`: every read the answer lists is proven against a certified state root; the result is
+ * still the answering PCN's computation (`resultVerified` is false: the CLI cannot re-run it).
+ */
 export async function query(
   opts: NetworkCommandOptions & { service: string; method: string; args: string[]; proof: boolean },
 ): Promise<JsonValue> {
@@ -237,6 +241,7 @@ export async function query(
     result: r.result as JsonValue,
     height: r.height,
     verified: r.verified,
+    resultVerified: r.resultVerified,
     ...(opts.proof ? { signers: [...r.signers], reads: r.reads.length } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { CommitCertificate, JsonValue } from '@bsn/core';
 import { assertNotStale, type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
 import type { BaseError } from '../errors.js';
 import { request } from '../transport.js';
-import { verifyQueryProof } from '../verify/verifyQueryProof.js';
+import { type ProvenStateReader, verifyQueryProof } from '../verify/verifyQueryProof.js';
 import { createTransaction } from './createTransaction.js';
 import { verifyWithHosts } from './getTrustedHosts.js';
 
@@ -15,26 +15,36 @@ export interface QueryParameters {
   readonly args?: readonly JsonValue[];
   /** Ask for proofs and verify them (default false). */
   readonly proof?: boolean;
-  /** With proof: recompute the result from the proven reads; a different result fails verification. */
-  readonly recompute?: (reads: readonly StateRead[]) => JsonValue;
+  /**
+   * With proof: recompute the result from proven state, e.g. by running the method's logic with
+   * `get` as its state; a different result fails verification (BSN_SDK_STATE_PROOF_INVALID), a
+   * key the answer did not prove fails with BSN_SDK_STATE_PROOF_MISSING. Sets `resultVerified`.
+   */
+  readonly recompute?: (get: ProvenStateReader) => JsonValue;
   readonly signal?: AbortSignal;
 }
-/** Return type of {@link query}. `verified` is true only with proof, after every check passed. */
+/** Return type of {@link query}. */
 export interface QueryReturnType {
   readonly result: unknown;
   readonly height: number;
+  /**
+   * With proof, after every check passed: each read the answer lists is proven against a certified
+   * stateRoot. Says nothing of `result`: the PCN chooses which reads to list, and computes it.
+   */
   readonly verified: boolean;
+  /** True only when `recompute` ran over proven state and gave this result. */
+  readonly resultVerified: boolean;
   readonly reads: readonly StateRead[];
   readonly certificate: CommitCertificate | null;
   readonly signers: readonly string[];
 }
-/** Error type of {@link query}: gateway codes, BSN_SDK_STATE_PROOF_INVALID, BSN_SDK_NOT_FINAL, BSN_SDK_STALE_ANSWER, certificate and transport codes. */
+/** Error type of {@link query}: gateway codes, BSN_SDK_STATE_PROOF_INVALID, BSN_SDK_STATE_PROOF_MISSING, BSN_SDK_NOT_FINAL, BSN_SDK_STALE_ANSWER, certificate and transport codes. */
 export type QueryErrorType = BaseError;
 
 /**
- * Calls a read-only contract method. With `proof`, every state read the method made is verified
- * against the certified stateRoot; the result itself is the contract's computation over those
- * reads (pass `recompute` to check it too).
+ * Calls a read-only contract method. With `proof`, every state read the answer lists is verified
+ * against a certified stateRoot; the result itself is the answering PCN's word — it may have left
+ * reads out — unless `recompute` checks it against proven state (`resultVerified`).
  */
 export async function query(client: BaseClient, params: QueryParameters): Promise<QueryReturnType> {
   const { tx } = createTransaction(client.identity, {
@@ -59,6 +69,7 @@ export async function query(client: BaseClient, params: QueryParameters): Promis
       result: body.result,
       height: body.height,
       verified: false,
+      resultVerified: false,
       reads: [],
       certificate: null,
       signers: [],
@@ -82,6 +93,7 @@ export async function query(client: BaseClient, params: QueryParameters): Promis
     result: verified.result,
     height: verified.height,
     verified: true,
+    resultVerified: verified.resultVerified,
     reads: verified.reads,
     certificate: verified.certificate,
     signers: verified.signers,

@@ -26,18 +26,28 @@ export interface VerifyQueryProofOptions extends TrustOptions {
   readonly hosts: readonly Host[];
   readonly hash?: HashAlgorithm;
   /**
-   * Recomputes the result from the proven reads (e.g. by re-running the contract's read-only
-   * method over them); when given, a result that differs fails with BSN_SDK_STATE_PROOF_INVALID.
+   * Recomputes the result from proven state (e.g. by re-running the contract's read-only method
+   * with `get` as its state); a result that differs fails with BSN_SDK_STATE_PROOF_INVALID. `get`
+   * answers only keys the answer proved (null = proven absent) and throws
+   * BSN_SDK_STATE_PROOF_MISSING for any other, so a read the answer left out cannot pass as an
+   * absent key.
    */
-  readonly recompute?: (reads: readonly StateRead[]) => JsonValue;
+  readonly recompute?: (get: ProvenStateReader) => JsonValue;
 }
+
+/** The value of `contract`/`key` as proven by a query answer (null: proven absent); throws BSN_SDK_STATE_PROOF_MISSING for a key the answer did not prove. */
+export type ProvenStateReader = (contract: string, key: string) => JsonValue | null;
 
 /** Error type of {@link verifyQueryProof}. */
 export type VerifyQueryProofErrorType = BaseError;
 
-/** A verified query answer. */
+/**
+ * A verified query answer: every read it lists is proven at a certified height. The result is the
+ * answering PCN's computation unless `resultVerified` (recomputed from proven state, and equal).
+ */
 export interface VerifyQueryProofReturnType extends VerifyCertificateReturnType {
   readonly result: unknown;
+  readonly resultVerified: boolean;
   readonly height: number;
   readonly reads: readonly StateRead[];
   readonly certificate: CommitCertificate;
@@ -92,14 +102,34 @@ export function verifyQueryProof(
   const reads = response.reads ?? [];
   for (const read of reads) assertRead(stateRoot, read, options.hash);
   if (options.recompute !== undefined) {
-    const expected = options.recompute(reads);
+    const proven = new Map<string, JsonValue | null>();
+    for (const read of reads) proven.set(`${read.contract}\u0000${read.key}`, read.value as JsonValue | null);
+    const get: ProvenStateReader = (contract, key) => {
+      const id = `${contract}\u0000${key}`;
+      if (!proven.has(id)) {
+        throw new BaseError(
+          'BSN_SDK_STATE_PROOF_MISSING',
+          `the answer carries no proof of ${contract}/${key}, which the result depends on`,
+          { details: { contract, key, height: response.height } },
+        );
+      }
+      return proven.get(id) as JsonValue | null;
+    };
+    const expected = options.recompute(get);
     if (canonicalString(expected) !== canonicalString(response.result)) {
       throw new BaseError('BSN_SDK_STATE_PROOF_INVALID', 'the result does not follow from the proven reads', {
         details: { height: response.height },
       });
     }
   }
-  return { ...signed, result: response.result, height: response.height, reads, certificate: cert };
+  return {
+    ...signed,
+    result: response.result,
+    resultVerified: options.recompute !== undefined,
+    height: response.height,
+    reads,
+    certificate: cert,
+  };
 }
 
 /** A verified state answer. */

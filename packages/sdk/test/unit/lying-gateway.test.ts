@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { NetworkResponse } from '@bsn/api';
 import { BsnError } from '@bsn/core';
-import { type Host, verifyHostingProof, verifyNetwork } from '@bsn/sdk';
+import { type Host, type ProvenStateReader, verifyHostingProof, verifyNetwork } from '@bsn/sdk';
 import { clientFor } from '../support/fake-gateway.js';
 import {
   buildBlock,
@@ -420,6 +420,49 @@ describe('a gateway that lies to the SDK', () => {
       // without a certificate nothing past the header is verified, and the answer says so
       answer = { ...honest, commit: { ...honest.commit, stateRoot: 'ff'.repeat(32) }, certificate: null };
       assert.equal((await client.getBlock({ chain, height: 3 })).final, false);
+    });
+  });
+
+  describe('about a query result', () => {
+    // alice has 100 at height 9; the PCN answers with honest certificates and chosen reads
+    const balanceOf = (get: ProvenStateReader) => (get('bank', 'balance/alice') as number | null) ?? 0;
+    const query = { chain, contract: 'bank', method: 'balanceOf', args: ['alice'], proof: true };
+
+    function answering(result: unknown, keys: readonly string[]) {
+      const at = bankAt(9, 100);
+      const answer = {
+        result,
+        height: 9,
+        reads: keys.map((k) => at.state.read('bank', k)),
+        stateRoot: at.state.root(),
+        certificate: at.cert,
+      };
+      return honestBank((path) => (path === `/v1/chains/${chain}/query` ? answer : undefined));
+    }
+
+    it('says a result it did not recompute is not verified, even when every listed read is', async () => {
+      const q = await answering({ balance: 0, frozen: true }, []).query(query);
+      assert.deepEqual([q.verified, q.resultVerified], [true, false]);
+    });
+
+    it('refuses to recompute over a read the answer left out, instead of taking the key as absent (BSN_SDK_STATE_PROOF_MISSING)', async () => {
+      await assert.rejects(answering(0, []).query({ ...query, recompute: balanceOf }), (err: unknown) => {
+        hasCode('BSN_SDK_STATE_PROOF_MISSING')(err);
+        assert.deepEqual((err as BsnError).details, { contract: 'bank', key: 'balance/alice', height: 9 });
+        return true;
+      });
+    });
+
+    it('verifies a result recomputed from proven state, a proven absence included', async () => {
+      const q = await answering(100, ['balance/alice']).query({ ...query, recompute: balanceOf });
+      assert.deepEqual([q.result, q.verified, q.resultVerified], [100, true, true]);
+      const absent = (get: ProvenStateReader) => get('bank', 'balance/bob') ?? 0;
+      const b = await answering(0, ['balance/bob']).query({ ...query, recompute: absent });
+      assert.deepEqual([b.result, b.resultVerified], [0, true]);
+      await assert.rejects(
+        answering(7, ['balance/alice']).query({ ...query, recompute: balanceOf }),
+        hasCode('BSN_SDK_STATE_PROOF_INVALID'),
+      );
     });
   });
 });
