@@ -1,15 +1,15 @@
 /**
  * One chain's blocks, in one framed file `chains/<name>.blocks`, one block per record in height
- * order. Only the offset of each block stays in memory (plus a few recent blocks for live
- * subscribers); older blocks are read back from disk when a subscriber asks for them.
+ * order. Only the offset of each block stays in memory (plus the JSON of a few recent blocks for
+ * live subscribers); older blocks are read back from disk when a subscriber asks for them.
  */
 import { type Block, type BlockHeader, BsnError, blockHash, ZERO_HASH } from '@bsn/core';
-import { encodeFrameParts, FramedFile } from './framed-file.js';
+import { encodeFrameParts, FRAME_HEADER_BYTES, FramedFile } from './framed-file.js';
 
 /**
- * The recent blocks kept parsed for live subscribers: at most this many, and at most this many
- * bytes of their records (parsed, they take a few times more) — a count alone let chains of large
- * blocks hold gigabytes. The last block is always kept.
+ * The recent blocks whose JSON is kept for live subscribers: at most this many, and at most this
+ * many bytes of JSON — a count alone let chains of large blocks hold gigabytes. The last block is
+ * always kept.
  */
 const RECENT_BLOCKS = 64;
 const RECENT_BYTES = 4 * 1024 * 1024;
@@ -46,14 +46,45 @@ function blockRecordParts(block: Block, txRecords: readonly Uint8Array[]): Uint8
   return parts;
 }
 
+const QUOTE = 0x22;
+const COLON_AFTER_NAME = Buffer.from('":');
+
+/**
+ * Whether `json` has a member named by digits only (`{"12":` or `,"12":`). A quote right after `{`
+ * or `,` always opens a member name (a quote inside a string is escaped), so the scan is exact
+ * about names; it also says yes for names like "01" that JavaScript does not reorder.
+ */
+function hasDigitName(json: Buffer): boolean {
+  for (let at = json.indexOf(COLON_AFTER_NAME); at >= 0; at = json.indexOf(COLON_AFTER_NAME, at + 2)) {
+    let i = at - 1;
+    while (i > 0 && (json[i] as number) >= 0x30 && (json[i] as number) <= 0x39) i--;
+    if (i === at - 1 || json[i] !== QUOTE) continue;
+    const before = json[i - 1];
+    if (before === 0x7b || before === 0x2c) return true;
+  }
+  return false;
+}
+
+/**
+ * The JSON of a stored block exactly as `JSON.stringify` writes the parsed block: what the block
+ * streams have always sent. That is the record itself, unless an object in it has a member named
+ * like an array index: the record keeps canonical (sorted) member order, while a parsed object
+ * lists such members first, in numeric order. Only then is the block encoded again.
+ */
+function blockJson(record: Buffer): Buffer {
+  return hasDigitName(record)
+    ? Buffer.from(JSON.stringify(JSON.parse(record.toString('utf8'))), 'utf8')
+    : record;
+}
+
 /** Called for each block found when a block file is opened. */
 export type BlockVisitor = (block: Block) => void;
 
 /** A chain's durable blocks. */
 export class BlockFile {
   private readonly offsets: number[] = [];
-  /** Height → recent block and its record's size, oldest first. */
-  private readonly recent = new Map<number, { readonly block: Block; readonly bytes: number }>();
+  /** Height → the JSON of a recent block ({@link blockJson}), oldest first. */
+  private readonly recent = new Map<number, Buffer>();
   private recentBytes = 0;
   private last: BlockHeader | undefined;
   private lastHash = ZERO_HASH;
@@ -73,7 +104,7 @@ export class BlockFile {
     bf.file = await FramedFile.open(path, (payload, offset) => {
       const block = JSON.parse(payload.toString('utf8')) as Block;
       bf.check(block, path);
-      bf.accept(block, offset, payload.length);
+      bf.accept(block, offset, payload);
       visit(block);
     });
     return bf;
@@ -107,24 +138,31 @@ export class BlockFile {
    */
   async append(block: Block, txRecords: readonly Uint8Array[]): Promise<void> {
     this.check(block, this.file.path);
-    const parts = blockRecordParts(block, txRecords);
-    let bytes = 0;
-    for (const p of parts) bytes += p.length;
-    const [offset] = await this.file.appendFrames([encodeFrameParts(parts)]);
-    this.accept(block, offset as number, bytes);
+    const frame = encodeFrameParts(blockRecordParts(block, txRecords));
+    const [offset] = await this.file.appendFrames([frame]);
+    this.accept(block, offset as number, frame.subarray(FRAME_HEADER_BYTES));
   }
 
-  /** The block at `height` (1 ≤ height ≤ this.height). */
-  async read(height: number): Promise<Block> {
+  /**
+   * The JSON of the block at `height` (1 ≤ height ≤ this.height) as UTF-8 bytes, exactly what
+   * `JSON.stringify` writes for the block. A recent block's bytes are one buffer shared by every
+   * caller, so a block stream can send them as they are: callers must not modify them.
+   */
+  async readJson(height: number): Promise<Buffer> {
     const cached = this.recent.get(height);
-    if (cached) return cached.block;
+    if (cached) return cached;
     const offset = this.offsets[height - 1];
     if (offset === undefined) {
       throw new BsnError('BSN_INVALID_ARGUMENT', `chain ${this.chain} has no block ${height}`, {
         details: { chain: this.chain, height, tip: this.height },
       });
     }
-    return JSON.parse((await this.file.read(offset)).toString('utf8')) as Block;
+    return blockJson(await this.file.read(offset));
+  }
+
+  /** The block at `height` (1 ≤ height ≤ this.height), parsed afresh for each caller. */
+  async read(height: number): Promise<Block> {
+    return JSON.parse((await this.readJson(height)).toString('utf8')) as Block;
   }
 
   /** Closes the file. */
@@ -145,20 +183,21 @@ export class BlockFile {
     }
   }
 
-  private accept(block: Block, offset: number, bytes: number): void {
+  private accept(block: Block, offset: number, record: Buffer): void {
     this.offsets.push(offset);
     this.last = block.header;
     this.lastHash = blockHash(block.header);
-    this.recent.set(block.header.height, { block, bytes });
-    this.recentBytes += bytes;
+    const json = blockJson(record);
+    this.recent.set(block.header.height, json);
+    this.recentBytes += json.length;
     while (this.recent.size > 1 && (this.recent.size > RECENT_BLOCKS || this.recentBytes > RECENT_BYTES)) {
-      const [height, oldest] = this.recent.entries().next().value as [number, { bytes: number }];
+      const [height, oldest] = this.recent.entries().next().value as [number, Buffer];
       this.recent.delete(height);
-      this.recentBytes -= oldest.bytes;
+      this.recentBytes -= oldest.length;
     }
   }
 
-  /** How many recent blocks are kept parsed, and the bytes of their records. */
+  /** How many recent blocks have their JSON kept, and its bytes. */
   get cached(): { readonly blocks: number; readonly bytes: number } {
     return { blocks: this.recent.size, bytes: this.recentBytes };
   }

@@ -616,6 +616,21 @@ export class SoloOrderer implements Orderer {
    * Ends when `signal` aborts; throws BSN_ORDERING_CLOSED when the orderer closes.
    */
   blocks(chain: string, fromHeight: number, signal?: AbortSignal): AsyncIterable<Block> {
+    this.checkStream(chain, fromHeight);
+    return this.follow(chain, fromHeight, signal, (file, height) => file.read(height));
+  }
+
+  /**
+   * The same blocks as {@link blocks}, each as its JSON in UTF-8 (exactly what `JSON.stringify`
+   * writes for the block), for a server to send as they are: the subscribers of a recent block all
+   * get one shared buffer, which they must not modify.
+   */
+  blockJson(chain: string, fromHeight: number, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    this.checkStream(chain, fromHeight);
+    return this.follow(chain, fromHeight, signal, (file, height) => file.readJson(height));
+  }
+
+  private checkStream(chain: string, fromHeight: number): void {
     if (typeof chain !== 'string' || !CHAIN_ID.test(chain)) {
       throw new BsnError('BSN_INVALID_ARGUMENT', 'chain must be a chain id', { details: { chain } });
     }
@@ -629,10 +644,14 @@ export class SoloOrderer implements Orderer {
         details: { chain },
       });
     }
-    return this.stream(chain, fromHeight, signal);
   }
 
-  private async *stream(chain: string, fromHeight: number, signal?: AbortSignal): AsyncGenerator<Block> {
+  private async *follow<T>(
+    chain: string,
+    fromHeight: number,
+    signal: AbortSignal | undefined,
+    read: (file: BlockFile, height: number) => Promise<T>,
+  ): AsyncGenerator<T> {
     // A stream may wait for a chain that has nothing yet (a node subscribing before the chain's
     // first transaction), which needs the chain's state to wait on; the state of a chain that still
     // has nothing is dropped again when its last stream ends, so streams of made-up chain ids leave
@@ -644,7 +663,7 @@ export class SoloOrderer implements Orderer {
         if (signal?.aborted) return;
         if (this.closed) throw new BsnError('BSN_ORDERING_CLOSED', 'the orderer is closed');
         if (c.file && next <= c.file.height) {
-          const block = await c.file.read(next);
+          const block = await read(c.file, next);
           if (signal?.aborted) return;
           yield block;
           next++;

@@ -11,7 +11,7 @@ const clientKey = parsePrivateKey(client.privateKeyPem);
 export function makeTx(
   chain: string,
   nonce: string,
-  opts: { now?: number; ttlMs?: number; expires?: number } = {},
+  opts: { now?: number; ttlMs?: number; expires?: number; args?: unknown[] } = {},
 ): SignedTransaction {
   const expires = opts.expires ?? (opts.now ?? Date.now()) + (opts.ttlMs ?? 60_000);
   return signTransaction(
@@ -19,7 +19,7 @@ export function makeTx(
       chain,
       contract: 'kv',
       method: 'put',
-      args: [nonce, { n: nonce }],
+      args: (opts.args ?? [nonce, { n: nonce }]) as SignedTransaction['payload']['args'],
       nonce,
       expires,
       signer: client.publicKeyPem,

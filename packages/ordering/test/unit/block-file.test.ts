@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type Block, blockHash, ZERO_HASH } from '@bsn/core';
+import { type Block, blockHash, canonicalString, ZERO_HASH } from '@bsn/core';
+import { FramedFile } from '@bsn/ordering';
+import fc from 'fast-check';
 import { BlockFile } from '../../src/block-file.js';
 import { tempDir } from '../support/transactions.js';
 
@@ -59,5 +61,88 @@ test('a single block larger than the byte bound is still kept, being the last', 
   const file = await BlockFile.open(join(freshDir(), 'one.blocks'), 'c1');
   await appendBlocks(file, 1, 5_000_000);
   assert.equal(file.cached.blocks, 1);
+  await file.close();
+});
+
+/** The bytes a block stream sent before it sent stored bytes: the stored record, parsed and stringified. */
+async function oldStreamBytes(path: string): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const f = await FramedFile.open(path, (payload) => {
+    out.push(Buffer.from(JSON.stringify(JSON.parse(payload.toString('utf8')))));
+  });
+  await f.close();
+  return out;
+}
+
+/** A block of transactions encoded the way the orderer encodes them (canonically). */
+function canonicalBlock(height: number, prevHash: string, args: unknown[][]) {
+  const header = { chain: 'c1', height, prevHash, txRoot: '0'.repeat(64), time: height, orderer: 'o' };
+  const txs = args.map((a, i) => ({
+    payload: { chain: 'c1', nonce: `${height}.${i}`, args: a },
+    signature: 'ab',
+  }));
+  const block = { header, signature: 'cd', txs } as unknown as Block;
+  return { block, records: txs.map((t) => Buffer.from(canonicalString(t))) };
+}
+
+test('the JSON of a block is byte for byte what stringifying the stored block gave, cached or read back', async () => {
+  // Member names include digit-only ones, which JavaScript lists first in a parsed object while
+  // the stored (canonical) record sorts them as strings.
+  const name = fc.oneof(fc.constantFrom('0', '1', '9', '10', '01', '4294967295', 'a', 'b', ''), fc.string());
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.string({ unit: 'grapheme' }),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(name, tie('value'), { maxKeys: 5 }),
+    ),
+  })).value;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(fc.array(json, { maxLength: 3 }), { maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+      async (blocks) => {
+        const path = join(freshDir(), 'p.blocks');
+        const file = await BlockFile.open(path, 'c1');
+        const sent: Buffer[] = [];
+        let prevHash = ZERO_HASH;
+        for (const [i, args] of blocks.entries()) {
+          const { block, records } = canonicalBlock(i + 1, prevHash, args);
+          await file.append(block, records);
+          sent.push(await file.readJson(i + 1));
+          prevHash = blockHash(block.header);
+        }
+        await file.close();
+        const expected = await oldStreamBytes(path);
+        assert.deepEqual(sent, expected);
+        const reopened = await BlockFile.open(path, 'c1', () => {});
+        for (let h = 1; h <= blocks.length; h++)
+          assert.deepEqual(await reopened.readJson(h), expected[h - 1]);
+        await reopened.close();
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('a block whose objects have digit-only member names is sent in the order JavaScript gives them', async () => {
+  const path = join(freshDir(), 'digits.blocks');
+  const file = await BlockFile.open(path, 'c1');
+  const { block, records } = canonicalBlock(1, ZERO_HASH, [[{ 10: 'ten', 9: 'nine', b: 1, a: 2 }]]);
+  await file.append(block, records);
+  const json = (await file.readJson(1)).toString();
+  assert.match(json, /\{"9":"nine","10":"ten","a":2,"b":1\}/);
+  assert.match((records[0] as Buffer).toString(), /\{"10":"ten","9":"nine","a":2,"b":1\}/);
+  await file.close();
+});
+
+test('every reader of a recent block gets the one buffer of its JSON', async () => {
+  const file = await BlockFile.open(join(freshDir(), 'shared.blocks'), 'c1');
+  await appendBlocks(file, 2, 1_000_000);
+  const [a, b] = await Promise.all([file.readJson(2), file.readJson(2)]);
+  assert.equal(a, b, 'the same Buffer object, not two copies');
   await file.close();
 });

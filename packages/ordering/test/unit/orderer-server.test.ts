@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
-import { OrdererServer, parseOrdererArgs, RemoteOrderer, SoloOrderer } from '@bsn/ordering';
+import { FramedFile, OrdererServer, parseOrdererArgs, RemoteOrderer, SoloOrderer } from '@bsn/ordering';
 import { makeTx, take, tempDir } from '../support/transactions.js';
 
 const key = generateKeyPair();
@@ -224,6 +225,77 @@ describe('OrdererServer and RemoteOrderer', () => {
     await assert.rejects(remote.submit(makeTx('c1', 'x')), code('BSN_ORDERING_UNAVAILABLE'));
     await remote.close();
     assert.throws(() => new RemoteOrderer({ url: 'ftp://x' }), code('BSN_INVALID_ARGUMENT'));
+  });
+});
+
+/** The first `count` block lines of a raw block stream (heartbeats skipped), as the bytes received. */
+async function rawLines(url: string, chain: string, from: number, count: number): Promise<Buffer[]> {
+  const ac = new AbortController();
+  const res = await fetch(`${url}/v1/orderer/chains/${chain}/blocks?from=${from}`, { signal: ac.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let pending = Buffer.alloc(0);
+  const lines: Buffer[] = [];
+  while (lines.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending = Buffer.concat([pending, value]);
+    for (let nl = pending.indexOf(10); nl >= 0; nl = pending.indexOf(10)) {
+      const line = pending.subarray(0, nl);
+      pending = pending.subarray(nl + 1);
+      if (line.toString() !== '{}') lines.push(Buffer.from(line));
+    }
+  }
+  ac.abort();
+  return lines.slice(0, count);
+}
+
+/** What a block stream sent before it sent stored bytes: each stored record parsed and stringified. */
+async function stringifiedRecords(path: string): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const f = await FramedFile.open(path, (p) =>
+    out.push(Buffer.from(JSON.stringify(JSON.parse(p.toString())))),
+  );
+  await f.close();
+  return out;
+}
+
+describe('block stream bytes', () => {
+  test('a block arrives as the bytes stringifying the stored block gave, live or caught up, and RemoteOrderer reads it', async () => {
+    const svc = await startService();
+    const remote = new RemoteOrderer({ url: svc.url });
+    const live = rawLines(svc.url, 'c1', 1, 2);
+    // RemoteOrderer sends the payload members in the order signTransaction made them, not the
+    // stored (canonical) order; the second transaction has members JavaScript reorders when parsed.
+    await remote.submit(makeTx('c1', 'a'));
+    while (svc.orderer.height('c1') < 1) await new Promise((r) => setTimeout(r, 5));
+    await remote.submit(makeTx('c1', 'b', { args: [{ 10: 'ten', 9: 'nine', é: '\u2028"\\' }] }));
+    const liveLines = await live;
+    const caughtUp = await rawLines(svc.url, 'c1', 1, 2);
+    const read = await take(remote.blocks('c1', 1), 2);
+    const inProcess = await take(svc.orderer.blocks('c1', 1), 2);
+    await remote.close();
+    await svc.stop();
+    const expected = await stringifiedRecords(join(svc.dir, 'chains', 'c1.blocks'));
+    assert.equal(expected.length, 2);
+    assert.deepEqual(liveLines, expected);
+    assert.deepEqual(caughtUp, expected);
+    assert.deepEqual(read, inProcess);
+    assert.deepEqual(
+      read.map((b) => JSON.stringify(b)),
+      expected.map((e) => e.toString()),
+    );
+  });
+
+  test('the streams of one block get one shared buffer of its JSON', async () => {
+    const svc = await startService();
+    await svc.orderer.submit(makeTx('c1', 'a'));
+    await svc.orderer.submit(makeTx('c1', 'b'));
+    const [a, b] = await Promise.all([
+      take(svc.orderer.blockJson('c1', 1), 1),
+      take(svc.orderer.blockJson('c1', 1), 1),
+    ]);
+    assert.ok(a[0] !== undefined && a[0] === b[0], 'one Buffer object');
+    await svc.stop();
   });
 });
 
