@@ -67,7 +67,7 @@ export const sdkErrorCodes = {
   BSN_SDK_RECEIPT_NOT_IN_ROOT: {
     status: 502,
     description:
-      'A receipt’s inclusion proof does not lead to the certified receiptsRoot (or proves another position or transaction).',
+      'A receipt’s inclusion proof does not lead to the certified receiptsRoot, or is about another transaction or another index than the answer states.',
   },
   BSN_SDK_STATE_PROOF_INVALID: {
     status: 502,

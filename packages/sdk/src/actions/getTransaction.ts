@@ -23,7 +23,11 @@ export interface GetTransactionParameters {
   readonly verify?: boolean;
   readonly signal?: AbortSignal | undefined;
 }
-/** A transaction answer; `final` when it carries a certificate the client verified. */
+/**
+ * A transaction answer; `final` when it carries a certificate the client verified. Even then
+ * `index` (the position in the block) is not verified: the receipt is proven to be in the block,
+ * not where.
+ */
 export type TransactionResult = TransactionResponse & {
   readonly final: boolean;
   /** PCNs whose votes the client verified (empty when not final). */

@@ -1,7 +1,9 @@
 /**
  * Checks a transaction answer with no trust in the PCN that gave it: the certificate is valid for
- * the chain's hosts and signs exactly this block and these roots, and the receipt is at its index
- * in the certified receiptsRoot.
+ * the chain's hosts and signs exactly this block and these roots, and the receipt is a leaf of the
+ * certified receiptsRoot. Its position is not bound: the inclusion proof's tree size is not signed,
+ * so a receipt of a block of n transactions also verifies at another index of a smaller tree — the
+ * answer's `index` is the PCN's word (fetch the block to know it).
  */
 
 import type { TransactionResponse } from '@bsn/api';
