@@ -86,6 +86,19 @@ export class BlockFile {
   /** Height → the JSON of a recent block ({@link blockJson}), oldest first. */
   private readonly recent = new Map<number, Buffer>();
   private recentBytes = 0;
+  /**
+   * Height → the JSON of a block read back from disk or dropped from `recent`, while something
+   * (a stream sending it) still holds it: another reader of the block gets that buffer rather than
+   * reading a copy of its own, so N slow streams of an old block hold it once, not N times.
+   */
+  private readonly held = new Map<number, WeakRef<Buffer>>();
+  private readonly released = new FinalizationRegistry<number>((height) => {
+    if (this.held.get(height)?.deref() === undefined) this.held.delete(height);
+  });
+  /** Height → the read from disk in progress, which concurrent readers of the block share. */
+  private readonly reading = new Map<number, Promise<Buffer>>();
+  /** Set once the open scan is done: blocks the scan drops from `recent` are held by nothing. */
+  private opened = false;
   private last: BlockHeader | undefined;
   private lastHash = ZERO_HASH;
 
@@ -107,6 +120,7 @@ export class BlockFile {
       bf.accept(block, offset, payload);
       visit(block);
     });
+    bf.opened = true;
     return bf;
   }
 
@@ -145,19 +159,28 @@ export class BlockFile {
 
   /**
    * The JSON of the block at `height` (1 ≤ height ≤ this.height) as UTF-8 bytes, exactly what
-   * `JSON.stringify` writes for the block. A recent block's bytes are one buffer shared by every
-   * caller, so a block stream can send them as they are: callers must not modify them.
+   * `JSON.stringify` writes for the block. Callers reading a block at the same time, or while
+   * another still holds it, get one shared buffer, so a block stream can send it as it is:
+   * callers must not modify it.
    */
   async readJson(height: number): Promise<Buffer> {
-    const cached = this.recent.get(height);
-    if (cached) return cached;
+    const known = this.recent.get(height) ?? this.held.get(height)?.deref();
+    if (known) return known;
     const offset = this.offsets[height - 1];
     if (offset === undefined) {
       throw new BsnError('BSN_INVALID_ARGUMENT', `chain ${this.chain} has no block ${height}`, {
         details: { chain: this.chain, height, tip: this.height },
       });
     }
-    return blockJson(await this.file.read(offset));
+    let reading = this.reading.get(height);
+    if (!reading) {
+      reading = this.file
+        .read(offset)
+        .then((record) => this.hold(height, blockJson(record)))
+        .finally(() => this.reading.delete(height));
+      this.reading.set(height, reading);
+    }
+    return reading;
   }
 
   /** The block at `height` (1 ≤ height ≤ this.height), parsed afresh for each caller. */
@@ -194,7 +217,15 @@ export class BlockFile {
       const [height, oldest] = this.recent.entries().next().value as [number, Buffer];
       this.recent.delete(height);
       this.recentBytes -= oldest.length;
+      if (this.opened) this.hold(height, oldest);
     }
+  }
+
+  // Shares `json` with later readers of the block for as long as anything else holds it.
+  private hold(height: number, json: Buffer): Buffer {
+    this.held.set(height, new WeakRef(json));
+    this.released.register(json, height);
+    return json;
   }
 
   /** How many recent blocks have their JSON kept, and its bytes. */

@@ -22,8 +22,9 @@ function freshDir(): string {
 /** Appends `count` blocks whose one transaction holds `filler` bytes; returns them. */
 async function appendBlocks(file: BlockFile, count: number, filler: number): Promise<Block[]> {
   const out: Block[] = [];
-  let prevHash = ZERO_HASH;
-  for (let height = 1; height <= count; height++) {
+  let prevHash = file.tipHash;
+  const first = file.height + 1;
+  for (let height = first; height < first + count; height++) {
     const header = { chain: 'c1', height, prevHash, txRoot: '0'.repeat(64), time: height, orderer: 'o' };
     const tx = { note: `${height}`.padEnd(filler, 'x') };
     const block = { header, signature: 'ab', txs: [tx] } as unknown as Block;
@@ -144,5 +145,26 @@ test('every reader of a recent block gets the one buffer of its JSON', async () 
   await appendBlocks(file, 2, 1_000_000);
   const [a, b] = await Promise.all([file.readJson(2), file.readJson(2)]);
   assert.equal(a, b, 'the same Buffer object, not two copies');
+  await file.close();
+});
+
+test('readers of a block no longer cached share one buffer while any of them holds it', async () => {
+  const path = join(freshDir(), 'held.blocks');
+  const written = await BlockFile.open(path, 'c1');
+  await appendBlocks(written, 4, 1_500_000);
+  await written.close();
+  const file = await BlockFile.open(path, 'c1');
+  assert.equal(file.cached.blocks, 2, 'blocks 1 and 2 are only on disk');
+  const [a, b] = await Promise.all([file.readJson(1), file.readJson(1)]);
+  assert.equal(a, b, 'concurrent reads of a block share one read');
+  assert.equal(await file.readJson(1), a, 'a later read gets the buffer still held');
+  const held = await file.readJson(4);
+  await appendBlocks(file, 3, 1_500_000);
+  assert.equal(file.cached.blocks, 2, 'block 4 left the cache');
+  assert.equal(
+    await file.readJson(4),
+    held,
+    'a reader of a block dropped from the cache gets the held buffer',
+  );
   await file.close();
 });
