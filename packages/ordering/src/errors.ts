@@ -25,6 +25,11 @@ const codes = {
     description:
       'The orderer already orders as many chains as it may (maxChains): each keeps a file open. Raise the limit (and the process file limit) or restrict which chains this orderer orders.',
   },
+  BSN_ORDERING_STREAM_LIMIT: {
+    status: 429,
+    description:
+      'The client already holds as many block streams as the orderer allows one client (maxStreamsPerClient); a client is a TLS client certificate, or else an address. End a stream or raise the limit.',
+  },
   BSN_ORDERING_OVERLOADED: {
     status: 503,
     description: 'The orderer queue is full; retry after a short delay.',

@@ -33,6 +33,7 @@ export const OrdererConfigSchema = Type.Object(
     heartbeatMs: Type.Optional(Type.Integer({ minimum: 10 })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
     idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 20 })),
+    maxStreamsPerClient: Type.Optional(Type.Integer({ minimum: 1 })),
     logLevel: Type.Optional(
       Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     ),
@@ -164,6 +165,7 @@ export async function runOrderer(config: OrdererConfig, log: pino.Logger): Promi
       ...(config.heartbeatMs ? { heartbeatMs: config.heartbeatMs } : {}),
       ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}),
       ...(config.idleTimeoutMs ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
+      ...(config.maxStreamsPerClient ? { maxStreamsPerClient: config.maxStreamsPerClient } : {}),
       ...(tls
         ? {
             tls: {

@@ -11,6 +11,9 @@
  * Errors are `{error:{code,message,details}}` with the status from the core error catalogue; no
  * stack trace ever leaves the process. TLS (optionally mutual, with node certificates) is an option.
  */
+
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { type Block, BsnError, errorCatalog, isBsnError, type SignedTransaction } from '@bsn/core';
 import { type Static, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -50,6 +53,13 @@ export interface OrdererServerOptions {
    * carry a heartbeat every `heartbeatMs`, so only silent clients are affected).
    */
   readonly idleTimeoutMs: number;
+  /**
+   * Most block streams one client may hold at once; a further one is refused with
+   * BSN_ORDERING_STREAM_LIMIT. A client is the TLS client certificate the connection presented,
+   * or else the connection's remote address. It keeps one client from taking every connection the
+   * server allows (or pipelining any number of streams on one) with streams it does not read.
+   */
+  readonly maxStreamsPerClient: number;
   /** Serve HTTPS instead of plain HTTP. */
   readonly tls?: OrdererServerTls;
 }
@@ -62,6 +72,7 @@ export const defaultOrdererServerOptions = Object.freeze({
   heartbeatMs: 5000,
   maxConnections: 512,
   idleTimeoutMs: 60_000,
+  maxStreamsPerClient: 64,
 }) satisfies Partial<OrdererServerOptions>;
 
 /** What an orderer may offer beyond {@link Orderer}: used by the status and health routes when present. */
@@ -125,6 +136,18 @@ export function ordererErrorResponse(err: unknown): { status: number; body: Erro
 
 const NEWLINE = Buffer.from('\n');
 
+/**
+ * Who a connection belongs to, for the per-client stream cap: its verified TLS client certificate
+ * (PCNs present their node certificates), or else its remote address.
+ */
+function clientOf(socket: Socket): string {
+  if (socket instanceof TLSSocket && socket.authorized) {
+    const fingerprint = socket.getPeerCertificate().fingerprint256;
+    if (fingerprint) return `certificate ${fingerprint}`;
+  }
+  return `address ${socket.remoteAddress ?? 'unknown'}`;
+}
+
 /** Each block's JSON, for an orderer that does not offer it ready-made. */
 async function* stringified(blocks: AsyncIterable<Block>): AsyncGenerator<string> {
   for await (const block of blocks) yield JSON.stringify(block);
@@ -136,12 +159,22 @@ export class OrdererServer {
   readonly app: FastifyInstance;
   private readonly opts: OrdererServerOptions;
   private readonly streams = new Set<AbortController>();
+  /** Block streams open per client ({@link clientOf}). */
+  private readonly clientStreams = new Map<string, number>();
 
   constructor(options: Partial<OrdererServerOptions>, modules: OrdererServerModules) {
     this.opts = { ...defaultOrdererServerOptions, ...options };
     const { orderer } = modules;
     const log = modules.log;
     const tls = this.opts.tls;
+    const limit = this.opts.maxStreamsPerClient;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new BsnError(
+        'BSN_INVALID_ARGUMENT',
+        'orderer server option maxStreamsPerClient must be a positive integer',
+        { details: { option: 'maxStreamsPerClient', value: limit } },
+      );
+    }
     if (this.opts.idleTimeoutMs <= this.opts.heartbeatMs) {
       throw new BsnError(
         'BSN_INVALID_ARGUMENT',
@@ -206,12 +239,26 @@ export class OrdererServer {
         req: FastifyRequest<{ Params: Static<typeof ChainParams>; Querystring: Static<typeof BlocksQuery> }>,
         reply,
       ) => {
+        const client = clientOf(req.raw.socket);
+        const open = this.clientStreams.get(client) ?? 0;
+        if (open >= limit) {
+          throw new BsnError(
+            'BSN_ORDERING_STREAM_LIMIT',
+            `this client already holds ${open} block streams, as many as maxStreamsPerClient (${limit}) allows`,
+            { details: { limit, open, client } },
+          );
+        }
         const ac = new AbortController();
         // Throws (bad chain, unknown chain) before anything is streamed: answered as a normal error.
         const lines = orderer.blockJson
           ? orderer.blockJson(req.params.chain, req.query.from ?? 1, ac.signal)
           : stringified(orderer.blocks(req.params.chain, req.query.from ?? 1, ac.signal));
-        this.stream(reply, lines, ac, log);
+        this.clientStreams.set(client, open + 1);
+        this.stream(reply, lines, ac, log, () => {
+          const n = (this.clientStreams.get(client) ?? 1) - 1;
+          if (n > 0) this.clientStreams.set(client, n);
+          else this.clientStreams.delete(client);
+        });
       },
     );
 
@@ -238,6 +285,7 @@ export class OrdererServer {
     blocks: AsyncIterable<Uint8Array | string>,
     ac: AbortController,
     log: Logger | undefined,
+    release: () => void,
   ): void {
     reply.hijack();
     const res = reply.raw;
@@ -248,7 +296,14 @@ export class OrdererServer {
     });
     this.streams.add(ac);
     const heartbeat = setInterval(() => res.write('{}\n'), this.opts.heartbeatMs);
-    const stop = (): void => ac.abort();
+    let released = false;
+    // The client's stream slot is free as soon as the connection closes, even while the loop
+    // below still waits for the orderer's next block.
+    const stop = (): void => {
+      ac.abort();
+      if (!released) release();
+      released = true;
+    };
     res.on('close', stop);
     void (async () => {
       try {
@@ -278,6 +333,8 @@ export class OrdererServer {
       } finally {
         clearInterval(heartbeat);
         res.off('close', stop);
+        if (!released) release();
+        released = true;
         this.streams.delete(ac);
         res.end();
       }

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
-import { FramedFile, OrdererServer, parseOrdererArgs, RemoteOrderer, SoloOrderer } from '@bsn/ordering';
+import {
+  FramedFile,
+  OrdererServer,
+  type OrdererServerOptions,
+  parseOrdererArgs,
+  RemoteOrderer,
+  SoloOrderer,
+} from '@bsn/ordering';
+import { hasOpenssl, makeCertificates, type TestCredential } from '../support/certificates.js';
 import { makeTx, take, tempDir } from '../support/transactions.js';
 
 const key = generateKeyPair();
@@ -318,13 +327,33 @@ describe('orderer process arguments', () => {
     );
     assert.throws(() => parseOrdererArgs(['--bogus']), code('BSN_INVALID_ARGUMENT'));
   });
+
+  test('takes maxStreamsPerClient from the config file, and refuses one below 1 naming it', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = join(t.dir, 'orderer.json');
+    const config = { dir: 'd', id: 'o1', key: 'k.pem', port: 7050 };
+    writeFileSync(file, JSON.stringify({ ...config, maxStreamsPerClient: 8 }));
+    assert.equal(parseOrdererArgs(['--config', file]).maxStreamsPerClient, 8);
+    writeFileSync(file, JSON.stringify({ ...config, maxStreamsPerClient: 0 }));
+    assert.throws(
+      () => parseOrdererArgs(['--config', file]),
+      (err: unknown) =>
+        code('BSN_INVALID_ARGUMENT')(err) && /maxStreamsPerClient/.test((err as Error).message),
+    );
+  });
 });
 
 describe('OrdererServer connection limits', () => {
-  async function start(opts: { maxConnections?: number; idleTimeoutMs?: number }) {
+  async function start(opts: Partial<OrdererServerOptions>) {
     const t = tempDir();
     cleanups.push(t.cleanup);
-    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
+    const orderer = await SoloOrderer.open({
+      dir: t.dir,
+      id: 'svc',
+      keyPem: key.privateKeyPem,
+      maxBlockDelayMs: 5,
+    });
     const server = new OrdererServer({ heartbeatMs: 50, ...opts }, { orderer });
     const url = new URL(await server.listen());
     return { orderer, server, port: Number(url.port) };
@@ -363,6 +392,117 @@ describe('OrdererServer connection limits', () => {
     await remote.close();
     await svc.server.close();
     await svc.orderer.close();
+  });
+
+  /** The next block line of a raw NDJSON stream, heartbeats skipped. */
+  async function nextBlockLine(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the stream ended');
+      text += Buffer.from(value).toString();
+      const lines = text.split('\n').filter((l) => l !== '' && l !== '{}');
+      if (lines.length > 0 && text.includes(`${lines[0]}\n`)) return lines[0] as string;
+      text = lines.join('\n');
+    }
+  }
+
+  test('refuses a block stream beyond maxStreamsPerClient, and the client keeps its other streams', {
+    timeout: 10_000,
+  }, async () => {
+    const svc = await start({ maxStreamsPerClient: 2 });
+    const url = `http://127.0.0.1:${svc.port}`;
+    const held = [new AbortController(), new AbortController()];
+    // fetch resolves once the server answered 200: the stream is open and counted.
+    const open = await Promise.all(
+      held.map((ac, i) => fetch(`${url}/v1/orderer/chains/c${i}/blocks?from=1`, { signal: ac.signal })),
+    );
+    assert.deepEqual(
+      open.map((r) => r.status),
+      [200, 200],
+    );
+
+    const refused = await fetch(`${url}/v1/orderer/chains/c0/blocks?from=1`);
+    assert.equal(refused.status, 429);
+    const body = (await refused.json()) as { error: { code: string; message: string; details: object } };
+    assert.equal(body.error.code, 'BSN_ORDERING_STREAM_LIMIT');
+    assert.match(body.error.message, /maxStreamsPerClient \(2\)/);
+    assert.deepEqual({ ...body.error.details, client: undefined }, { limit: 2, open: 2, client: undefined });
+    const remote = new RemoteOrderer({ url });
+    await assert.rejects(take(remote.blocks('c2', 1), 1), code('BSN_ORDERING_STREAM_LIMIT'));
+
+    // The streams already open still deliver.
+    const readers = open.map((r) => (r.body as ReadableStream<Uint8Array>).getReader());
+    const tx0 = makeTx('c0', 'zero');
+    const tx1 = makeTx('c1', 'one');
+    await Promise.all([remote.submit(tx0), remote.submit(tx1)]);
+    const lines = await Promise.all(readers.map((r) => nextBlockLine(r)));
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as Block).txs[0]?.payload.nonce),
+      ['zero', 'one'],
+    );
+
+    // Ending a stream frees its place for another.
+    held[1]?.abort();
+    const deadline = Date.now() + 5000;
+    let again = await fetch(`${url}/v1/orderer/chains/c1/blocks?from=1`);
+    while (again.status === 429 && Date.now() < deadline) {
+      await again.body?.cancel();
+      await new Promise((r) => setTimeout(r, 10));
+      again = await fetch(`${url}/v1/orderer/chains/c1/blocks?from=1`);
+    }
+    assert.equal(again.status, 200);
+    const reader = (again.body as ReadableStream<Uint8Array>).getReader();
+    assert.equal((JSON.parse(await nextBlockLine(reader)) as Block).txs[0]?.payload.nonce, 'one');
+    await reader.cancel();
+    held[0]?.abort();
+    await remote.close();
+    await svc.server.close();
+    await svc.orderer.close();
+  });
+
+  test('counts the streams of each TLS client certificate apart, whatever the address', {
+    timeout: 20_000,
+    skip: hasOpenssl() ? false : 'needs the openssl command line tool',
+  }, async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const certs = makeCertificates(t.dir, ['pcn-a', 'pcn-b']);
+    const [a, b] = certs.clients as [TestCredential, TestCredential];
+    const svc = await start({
+      maxStreamsPerClient: 1,
+      tls: { ...certs.server, caPem: certs.caPem, requestCert: true },
+    });
+    const url = `https://127.0.0.1:${svc.port}`;
+    const client = (c: TestCredential) => new RemoteOrderer({ url, tls: { caPem: certs.caPem, ...c } });
+    const firstA = client(a);
+    await firstA.submit(makeTx('c1', 'x'));
+    const ac = new AbortController();
+    const held = firstA.blocks('c1', 1, ac.signal)[Symbol.asyncIterator]();
+    assert.equal((await held.next()).value?.header.height, 1, 'pcn-a holds a stream');
+    const secondA = client(a);
+    await assert.rejects(take(secondA.blocks('c1', 1), 1), code('BSN_ORDERING_STREAM_LIMIT'));
+    const onlyB = client(b);
+    assert.equal((await take(onlyB.blocks('c1', 1), 1))[0]?.header.height, 1, 'pcn-b, same address');
+    ac.abort();
+    await held.return?.();
+    for (const r of [firstA, secondA, onlyB]) await r.close();
+    await svc.server.close();
+    await svc.orderer.close();
+  });
+
+  test('refuses a maxStreamsPerClient that is not a positive integer, naming it', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => new OrdererServer({ maxStreamsPerClient: bad }, { orderer }),
+        (err: unknown) =>
+          code('BSN_INVALID_ARGUMENT')(err) && /maxStreamsPerClient/.test((err as Error).message),
+      );
+    }
+    await orderer.close();
   });
 
   test('refuses an idle timeout no longer than the stream heartbeat', async () => {
