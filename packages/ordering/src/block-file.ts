@@ -1,18 +1,12 @@
 /**
  * One chain's blocks, in one framed file `chains/<name>.blocks`, one block per record in height
- * order. Only the offset of each block stays in memory (plus the JSON of a few recent blocks for
- * live subscribers); older blocks are read back from disk when a subscriber asks for them.
+ * order. Only the offset of each block stays in memory (plus, in a cache shared by the orderer's
+ * chains, the JSON of recent blocks for live subscribers); older blocks are read back from disk
+ * when a subscriber asks for them.
  */
 import { type Block, type BlockHeader, BsnError, blockHash, ZERO_HASH } from '@bsn/core';
 import { encodeFrameParts, FRAME_HEADER_BYTES, FramedFile } from './framed-file.js';
-
-/**
- * The recent blocks whose JSON is kept for live subscribers: at most this many, and at most this
- * many bytes of JSON — a count alone let chains of large blocks hold gigabytes. The last block is
- * always kept.
- */
-const RECENT_BLOCKS = 64;
-const RECENT_BYTES = 4 * 1024 * 1024;
+import { RecentBlocks, type RecentChainBlocks } from './recent-blocks.js';
 
 /** File name for a chain: the id itself when it is a plain name, otherwise `%` and its UTF-8 hex. */
 export function chainFileName(chain: string): string {
@@ -83,9 +77,8 @@ export type BlockVisitor = (block: Block) => void;
 /** A chain's durable blocks. */
 export class BlockFile {
   private readonly offsets: number[] = [];
-  /** Height → the JSON of a recent block ({@link blockJson}), oldest first. */
-  private readonly recent = new Map<number, Buffer>();
-  private recentBytes = 0;
+  /** The JSON ({@link blockJson}) of this chain's blocks the orderer's recent-block cache keeps. */
+  private readonly recent: RecentChainBlocks;
   /**
    * Height → the JSON of a block read back from disk or dropped from `recent`, while something
    * (a stream sending it) still holds it: another reader of the block gets that buffer rather than
@@ -105,21 +98,39 @@ export class BlockFile {
   // Set right after the scan in open(); the scan itself only needs the in-memory state.
   private file!: FramedFile;
 
-  private constructor(readonly chain: string) {}
+  private constructor(
+    readonly chain: string,
+    cache: RecentBlocks,
+  ) {
+    this.recent = cache.chain((height, json) => {
+      if (this.opened) this.hold(height, json);
+    });
+  }
 
   /**
    * Opens the chain's block file, checks that heights run 1, 2, … and each prevHash matches, and
    * calls `visit` for every block. A torn last block (crash while it was written, so never
-   * streamed) is cut off; any other damage throws BSN_ORDERING_CORRUPT.
+   * streamed) is cut off; any other damage throws BSN_ORDERING_CORRUPT. Recent blocks are kept in
+   * `cache`, which an orderer shares among all its chains (by default the file has its own).
    */
-  static async open(path: string, chain: string, visit: BlockVisitor = () => {}): Promise<BlockFile> {
-    const bf = new BlockFile(chain);
-    bf.file = await FramedFile.open(path, (payload, offset) => {
-      const block = JSON.parse(payload.toString('utf8')) as Block;
-      bf.check(block, path);
-      bf.accept(block, offset, payload);
-      visit(block);
-    });
+  static async open(
+    path: string,
+    chain: string,
+    visit: BlockVisitor = () => {},
+    cache: RecentBlocks = new RecentBlocks(),
+  ): Promise<BlockFile> {
+    const bf = new BlockFile(chain, cache);
+    try {
+      bf.file = await FramedFile.open(path, (payload, offset) => {
+        const block = JSON.parse(payload.toString('utf8')) as Block;
+        bf.check(block, path);
+        bf.accept(block, offset, payload);
+        visit(block);
+      });
+    } catch (err) {
+      bf.recent.clear();
+      throw err;
+    }
     bf.opened = true;
     return bf;
   }
@@ -188,8 +199,9 @@ export class BlockFile {
     return JSON.parse((await this.readJson(height)).toString('utf8')) as Block;
   }
 
-  /** Closes the file. */
+  /** Closes the file, and drops its blocks from the recent-block cache. */
   async close(): Promise<void> {
+    this.recent.clear();
     await this.file.close();
   }
 
@@ -210,15 +222,7 @@ export class BlockFile {
     this.offsets.push(offset);
     this.last = block.header;
     this.lastHash = blockHash(block.header);
-    const json = blockJson(record);
-    this.recent.set(block.header.height, json);
-    this.recentBytes += json.length;
-    while (this.recent.size > 1 && (this.recent.size > RECENT_BLOCKS || this.recentBytes > RECENT_BYTES)) {
-      const [height, oldest] = this.recent.entries().next().value as [number, Buffer];
-      this.recent.delete(height);
-      this.recentBytes -= oldest.length;
-      if (this.opened) this.hold(height, oldest);
-    }
+    this.recent.set(block.header.height, blockJson(record));
   }
 
   // Shares `json` with later readers of the block for as long as anything else holds it.
@@ -230,6 +234,6 @@ export class BlockFile {
 
   /** How many recent blocks have their JSON kept, and its bytes. */
   get cached(): { readonly blocks: number; readonly bytes: number } {
-    return { blocks: this.recent.size, bytes: this.recentBytes };
+    return { blocks: this.recent.size, bytes: this.recent.bytes };
   }
 }

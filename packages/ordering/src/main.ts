@@ -30,6 +30,7 @@ export const OrdererConfigSchema = Type.Object(
     maxTxTtlMs: Type.Optional(Type.Integer({ minimum: 1 })),
     segmentBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     maxChains: Type.Optional(Type.Integer({ minimum: 1 })),
+    recentBlockBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     heartbeatMs: Type.Optional(Type.Integer({ minimum: 10 })),
     maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
     idleTimeoutMs: Type.Optional(Type.Integer({ minimum: 20 })),
@@ -151,6 +152,7 @@ export async function runOrderer(config: OrdererConfig, log: pino.Logger): Promi
       maxTxTtlMs: config.maxTxTtlMs ?? defaultSoloOrdererOptions.maxTxTtlMs,
       segmentBytes: config.segmentBytes ?? defaultSoloOrdererOptions.segmentBytes,
       maxChains: config.maxChains ?? defaultSoloOrdererOptions.maxChains,
+      recentBlockBytes: config.recentBlockBytes ?? defaultSoloOrdererOptions.recentBlockBytes,
     },
     {
       onFailure: (err) =>

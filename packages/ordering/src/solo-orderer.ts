@@ -34,6 +34,7 @@ import { BlockFile, chainFileName, chainFromFileName } from './block-file.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { MAX_FRAME_PAYLOAD } from './framed-file.js';
 import type { Orderer, SubmitResult, TransactionStatus } from './orderer.js';
+import { defaultRecentBlocksLimits, RecentBlocks } from './recent-blocks.js';
 import { TransactionLog } from './transaction-log.js';
 import { checkTransaction, ORDERING_CHAIN_ID_PATTERN } from './transaction-schema.js';
 
@@ -70,6 +71,11 @@ export interface SoloOrdererOptions {
    * on disk are ordered whatever their number.
    */
   readonly maxChains: number;
+  /**
+   * Most bytes of block JSON kept in memory for live streams, all chains together (the newest
+   * block is kept whatever its size); older blocks are read back from disk.
+   */
+  readonly recentBlockBytes: number;
   /** Block time source (ms since epoch); also judges expiry. Defaults to `Date.now`. */
   readonly clock?: () => number;
   /** When given, only chains for which it returns true are ordered (others: BSN_ORDERING_UNKNOWN_CHAIN). */
@@ -85,6 +91,7 @@ export const defaultSoloOrdererOptions = Object.freeze({
   maxTxTtlMs: 24 * 60 * 60 * 1000,
   segmentBytes: 64 * 1024 * 1024,
   maxChains: 256,
+  recentBlockBytes: defaultRecentBlocksLimits.maxBytes,
 }) satisfies Partial<SoloOrdererOptions>;
 
 /** Collaborators of a {@link SoloOrderer}. */
@@ -115,6 +122,10 @@ export interface SoloOrdererStats {
   readonly walAppends: number;
   /** Transactions written to the WAL since open. */
   readonly walRecords: number;
+  /** Blocks whose JSON the recent-block cache keeps, all chains. */
+  readonly cachedBlocks: number;
+  /** Bytes of that JSON (at most recentBlockBytes, or the newest block's size if larger). */
+  readonly cachedBlockBytes: number;
   /** Why the orderer stopped, after a storage error (it then refuses submits until restarted). */
   readonly failure?: string;
 }
@@ -189,6 +200,8 @@ export class SoloOrderer implements Orderer {
   private requeued = 0;
   private truncated = 0;
   private wal!: TransactionLog;
+  /** The recent blocks of every chain, under the one recentBlockBytes bound. */
+  private readonly recent: RecentBlocks;
 
   private constructor(
     opts: SoloOrdererOptions,
@@ -198,6 +211,10 @@ export class SoloOrderer implements Orderer {
   ) {
     this.opts = opts;
     this.clock = opts.clock ?? Date.now;
+    this.recent = new RecentBlocks({
+      maxBytes: opts.recentBlockBytes,
+      maxBlocks: defaultRecentBlocksLimits.maxBlocks,
+    });
   }
 
   /**
@@ -214,6 +231,7 @@ export class SoloOrderer implements Orderer {
       'maxTxTtlMs',
       'segmentBytes',
       'maxChains',
+      'recentBlockBytes',
     ] as const) {
       positiveInt(name, opts[name]);
     }
@@ -289,24 +307,29 @@ export class SoloOrderer implements Orderer {
     for (const name of readdirSync(chainsDir).sort()) {
       const chain = chainFromFileName(name);
       if (chain === undefined) continue;
-      const file = await BlockFile.open(join(chainsDir, name), chain, (block) => {
-        for (const tx of block.txs) {
-          const live = tx.payload.expires >= now;
-          const wanted = logged.has(cheapKey(tx));
-          if (!live && !wanted) continue;
-          const txId = transactionId(tx.payload);
-          if (wanted) inBlocks.add(txId);
-          // Only still-valid transactions can be resubmitted, so only they need remembering.
-          if (live) {
-            this.remember(txId, {
-              state: 'ordered',
-              chain,
-              height: block.header.height,
-              expires: tx.payload.expires,
-            });
+      const file = await BlockFile.open(
+        join(chainsDir, name),
+        chain,
+        (block) => {
+          for (const tx of block.txs) {
+            const live = tx.payload.expires >= now;
+            const wanted = logged.has(cheapKey(tx));
+            if (!live && !wanted) continue;
+            const txId = transactionId(tx.payload);
+            if (wanted) inBlocks.add(txId);
+            // Only still-valid transactions can be resubmitted, so only they need remembering.
+            if (live) {
+              this.remember(txId, {
+                state: 'ordered',
+                chain,
+                height: block.header.height,
+                expires: tx.payload.expires,
+              });
+            }
           }
-        }
-      });
+        },
+        this.recent,
+      );
       this.truncated += file.truncatedBytes;
       const c = this.chainState(chain);
       c.file = file;
@@ -540,8 +563,14 @@ export class SoloOrderer implements Orderer {
     const time = Math.max(this.clock(), c.file?.tipTime ?? 0);
     const included = take.filter((p) => p.expires >= time);
     if (included.length > 0) {
-      if (!c.file)
-        c.file = await BlockFile.open(join(this.opts.dir, 'chains', chainFileName(c.chain)), c.chain);
+      if (!c.file) {
+        c.file = await BlockFile.open(
+          join(this.opts.dir, 'chains', chainFileName(c.chain)),
+          c.chain,
+          undefined,
+          this.recent,
+        );
+      }
       const header: BlockHeader = {
         chain: c.chain,
         height: c.file.height + 1,
@@ -719,6 +748,8 @@ export class SoloOrderer implements Orderer {
       walSegmentsDeleted: wal.deletedSegments,
       walAppends: wal.appends,
       walRecords: wal.records,
+      cachedBlocks: this.recent.blocks,
+      cachedBlockBytes: this.recent.bytes,
       ...(this.failure ? { failure: this.failure.message } : {}),
     };
   }

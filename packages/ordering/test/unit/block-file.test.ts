@@ -5,6 +5,7 @@ import { type Block, blockHash, canonicalString, ZERO_HASH } from '@bsn/core';
 import { FramedFile } from '@bsn/ordering';
 import fc from 'fast-check';
 import { BlockFile } from '../../src/block-file.js';
+import { RecentBlocks } from '../../src/recent-blocks.js';
 import { tempDir } from '../support/transactions.js';
 
 const cleanups: (() => void)[] = [];
@@ -25,7 +26,14 @@ async function appendBlocks(file: BlockFile, count: number, filler: number): Pro
   let prevHash = file.tipHash;
   const first = file.height + 1;
   for (let height = first; height < first + count; height++) {
-    const header = { chain: 'c1', height, prevHash, txRoot: '0'.repeat(64), time: height, orderer: 'o' };
+    const header = {
+      chain: file.chain,
+      height,
+      prevHash,
+      txRoot: '0'.repeat(64),
+      time: height,
+      orderer: 'o',
+    };
     const tx = { note: `${height}`.padEnd(filler, 'x') };
     const block = { header, signature: 'ab', txs: [tx] } as unknown as Block;
     await file.append(block, [Buffer.from(JSON.stringify(tx))]);
@@ -37,12 +45,13 @@ async function appendBlocks(file: BlockFile, count: number, filler: number): Pro
 
 test('recent blocks are kept by count and by bytes, and evicted ones are read back from disk', async () => {
   const dir = freshDir();
-  const small = await BlockFile.open(join(dir, 'small.blocks'), 'c1');
+  const limits = { maxBytes: 4 * 1024 * 1024, maxBlocks: 64 };
+  const small = await BlockFile.open(join(dir, 'small.blocks'), 'c1', () => {}, new RecentBlocks(limits));
   await appendBlocks(small, 100, 100);
   assert.equal(small.cached.blocks, 64);
 
-  // 1.5 MB blocks: a count of 64 would keep ~96 MB of records parsed; the byte bound keeps 4 MiB.
-  const large = await BlockFile.open(join(dir, 'large.blocks'), 'c1');
+  // 1.5 MB blocks: a count of 64 would keep ~96 MB of JSON; the byte bound keeps 4 MiB.
+  const large = await BlockFile.open(join(dir, 'large.blocks'), 'c1', () => {}, new RecentBlocks(limits));
   const blocks = await appendBlocks(large, 8, 1_500_000);
   assert.ok(large.cached.bytes <= 4 * 1024 * 1024, `${large.cached.bytes} bytes cached`);
   assert.ok(large.cached.blocks >= 1 && large.cached.blocks < 8);
@@ -50,7 +59,7 @@ test('recent blocks are kept by count and by bytes, and evicted ones are read ba
   await large.close();
 
   // Reopened, the blocks read while opening fill the cache under the same bounds.
-  const reopened = await BlockFile.open(join(dir, 'large.blocks'), 'c1');
+  const reopened = await BlockFile.open(join(dir, 'large.blocks'), 'c1', () => {}, new RecentBlocks(limits));
   assert.equal(reopened.height, 8);
   assert.ok(reopened.cached.bytes <= 4 * 1024 * 1024);
   assert.deepEqual(await reopened.read(1), blocks[0]);
@@ -58,11 +67,50 @@ test('recent blocks are kept by count and by bytes, and evicted ones are read ba
   await small.close();
 });
 
-test('a single block larger than the byte bound is still kept, being the last', async () => {
-  const file = await BlockFile.open(join(freshDir(), 'one.blocks'), 'c1');
+test('a single block larger than the byte bound is still kept, being the newest', async () => {
+  const cache = new RecentBlocks({ maxBytes: 1024 * 1024, maxBlocks: 64 });
+  const file = await BlockFile.open(join(freshDir(), 'one.blocks'), 'c1', () => {}, cache);
   await appendBlocks(file, 1, 5_000_000);
   assert.equal(file.cached.blocks, 1);
+  assert.equal(cache.blocks, 1);
   await file.close();
+});
+
+test('one byte bound covers every chain sharing the cache, oldest block of any chain out first', async () => {
+  const dir = freshDir();
+  const cache = new RecentBlocks({ maxBytes: 4 * 1024 * 1024, maxBlocks: 1024 });
+  const files = await Promise.all(
+    ['a', 'b', 'c'].map((chain) => BlockFile.open(join(dir, `${chain}.blocks`), chain, () => {}, cache)),
+  );
+  const written: Block[][] = [[], [], []];
+  // 1 MB blocks, taking turns: 9 MB written, where a bound per chain of 4 MiB kept all of it.
+  for (let round = 0; round < 3; round++) {
+    for (const [i, f] of files.entries()) written[i]?.push(...(await appendBlocks(f, 1, 1_000_000)));
+  }
+  assert.ok(cache.bytes <= 4 * 1024 * 1024, `${cache.bytes} bytes cached`);
+  assert.equal(cache.blocks, 4);
+  assert.deepEqual(
+    files.map((f) => f.cached),
+    [
+      { blocks: 1, bytes: files[0]?.cached.bytes },
+      { blocks: 1, bytes: files[1]?.cached.bytes },
+      { blocks: 2, bytes: files[2]?.cached.bytes },
+    ],
+    'the newest four: c2, a3, b3, c3',
+  );
+  assert.equal(
+    files.reduce((n, f) => n + f.cached.bytes, 0),
+    cache.bytes,
+  );
+  for (const [i, f] of files.entries()) {
+    for (const b of written[i] ?? []) assert.deepEqual(await f.read(b.header.height), b);
+  }
+  // A closed chain's blocks leave the cache.
+  await files[2]?.close();
+  assert.equal(cache.blocks, 2);
+  await files[0]?.close();
+  await files[1]?.close();
+  assert.deepEqual([cache.blocks, cache.bytes], [0, 0]);
 });
 
 /** The bytes a block stream sent before it sent stored bytes: the stored record, parsed and stringified. */
@@ -150,10 +198,11 @@ test('every reader of a recent block gets the one buffer of its JSON', async () 
 
 test('readers of a block no longer cached share one buffer while any of them holds it', async () => {
   const path = join(freshDir(), 'held.blocks');
-  const written = await BlockFile.open(path, 'c1');
+  const limits = { maxBytes: 4 * 1024 * 1024, maxBlocks: 64 };
+  const written = await BlockFile.open(path, 'c1', () => {}, new RecentBlocks(limits));
   await appendBlocks(written, 4, 1_500_000);
   await written.close();
-  const file = await BlockFile.open(path, 'c1');
+  const file = await BlockFile.open(path, 'c1', () => {}, new RecentBlocks(limits));
   assert.equal(file.cached.blocks, 2, 'blocks 1 and 2 are only on disk');
   const [a, b] = await Promise.all([file.readJson(1), file.readJson(1)]);
   assert.equal(a, b, 'concurrent reads of a block share one read');

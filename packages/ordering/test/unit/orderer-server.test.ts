@@ -342,6 +342,20 @@ describe('orderer process arguments', () => {
         code('BSN_INVALID_ARGUMENT')(err) && /maxStreamsPerClient/.test((err as Error).message),
     );
   });
+
+  test('takes recentBlockBytes from the config file, and refuses one below 1 naming it', () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const file = join(t.dir, 'orderer.json');
+    const config = { dir: 'd', id: 'o1', key: 'k.pem', port: 7050 };
+    writeFileSync(file, JSON.stringify({ ...config, recentBlockBytes: 1 << 20 }));
+    assert.equal(parseOrdererArgs(['--config', file]).recentBlockBytes, 1 << 20);
+    writeFileSync(file, JSON.stringify({ ...config, recentBlockBytes: 0 }));
+    assert.throws(
+      () => parseOrdererArgs(['--config', file]),
+      (err: unknown) => code('BSN_INVALID_ARGUMENT')(err) && /recentBlockBytes/.test((err as Error).message),
+    );
+  });
 });
 
 describe('OrdererServer connection limits', () => {

@@ -284,6 +284,11 @@ describe('SoloOrderer refusals', () => {
       (err: unknown) =>
         rejectsWith('BSN_INVALID_ARGUMENT')(err) && (err as Error).message.includes('maxTxPerBlock'),
     );
+    await assert.rejects(
+      openOrderer({ recentBlockBytes: 0 }),
+      (err: unknown) =>
+        rejectsWith('BSN_INVALID_ARGUMENT')(err) && (err as Error).message.includes('recentBlockBytes'),
+    );
     await assert.rejects(openOrderer({ keyPem: 'not a key' }), rejectsWith('BSN_KEY_INVALID'));
   });
 
@@ -343,6 +348,35 @@ describe('SoloOrderer block streams', () => {
       );
     }
     await o.close();
+  });
+
+  test('keeps at most recentBlockBytes of recent blocks over all its chains, and streams every block', async () => {
+    const dir = freshDir();
+    const bound = 1024 * 1024;
+    const o = await openOrderer({ dir, maxTxPerBlock: 1, recentBlockBytes: bound });
+    const chains = ['a', 'b', 'c'];
+    // One 200 KB transaction per block, 4 blocks on each of 3 chains: 2.4 MB of blocks, all of
+    // which a bound per chain of 1 MiB would keep.
+    for (let i = 0; i < 4; i++) {
+      for (const c of chains) await o.submit(makeTx(c, `${c}${i}`, { args: ['x'.repeat(200_000)] }));
+    }
+    await waitFor(() => chains.every((c) => o.height(c) === 4));
+    const { cachedBlocks, cachedBlockBytes } = o.stats();
+    assert.ok(cachedBlockBytes <= bound && cachedBlockBytes > bound - 250_000, `${cachedBlockBytes} bytes`);
+    assert.equal(cachedBlocks, 5);
+    for (const c of chains) {
+      const blocks = await take(o.blocks(c, 1), 4);
+      assert.deepEqual(
+        blocks.map((b) => b.txs[0]?.payload.nonce),
+        [0, 1, 2, 3].map((i) => `${c}${i}`),
+      );
+    }
+    await o.close();
+    // Opening reads every chain's blocks into the cache, under the same bound.
+    const again = await openOrderer({ dir, recentBlockBytes: bound });
+    assert.ok(again.stats().cachedBlockBytes <= bound);
+    assert.equal(again.stats().cachedBlocks, 5);
+    await again.close();
   });
 
   test('ends a stream when its signal aborts', async () => {
