@@ -37,6 +37,15 @@ describe('SseParser', () => {
   });
 });
 
+/** A promise and the function that resolves it (Promise.withResolvers is Node 22). */
+function signal(): [Promise<void>, () => void] {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return [promise, resolve];
+}
+
 type Connection = { lastEventId: string | undefined; url: string };
 
 describe('watchEvents', () => {
@@ -120,10 +129,7 @@ describe('watchEvents', () => {
     };
     const got: string[] = [];
     const c = client();
-    let resolveDone: () => void;
-    const reached = new Promise<void>((r) => {
-      resolveDone = r;
-    });
+    const [reached, resolveDone] = signal();
     const watch = c.watchEvents({
       chain: 'svc-notary',
       from: 3,
@@ -161,10 +167,7 @@ describe('watchEvents', () => {
     const events: string[] = [];
     const blocks: number[] = [];
     const c = client();
-    let resolveDone: () => void;
-    const reached = new Promise<void>((r) => {
-      resolveDone = r;
-    });
+    const [reached, resolveDone] = signal();
     const watch = c.watchEvents({
       chain: 'svc-notary',
       from: 5,
@@ -207,10 +210,7 @@ describe('watchEvents', () => {
     script = (_c, res) => res.write(`${ev(9, 0, 0)}${ev(9, 0, 1, 'Other')}${ev(9, 1, 0)}`);
     const got: string[] = [];
     const c = client();
-    let resolveDone: () => void;
-    const reached = new Promise<void>((r) => {
-      resolveDone = r;
-    });
+    const [reached, resolveDone] = signal();
     const watch = c.watchEvents({
       chain: 'svc-notary',
       lastEventId: '9:0:0',
@@ -233,10 +233,7 @@ describe('watchEvents', () => {
     connections = [];
     script = (_c, res) => res.write(ev(42, 0, 0));
     const c = client();
-    let resolveDone: () => void;
-    const reached = new Promise<void>((r) => {
-      resolveDone = r;
-    });
+    const [reached, resolveDone] = signal();
     const watch = c.watchEvents({ chain: 'svc-notary', onEvent: () => resolveDone() });
     await reached;
     watch.unwatch();
