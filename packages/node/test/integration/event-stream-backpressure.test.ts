@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { SseParser } from '@bsn/sdk';
 import {
   PROBE_CHAIN,
   PROBE_SERVICE,
@@ -32,27 +33,16 @@ interface Received {
   readonly bytes: number;
 }
 
-/** Splits complete SSE messages off `buffer`; comments (heartbeats) are dropped. */
-function takeMessages(buffer: string): { messages: Received[]; rest: string } {
-  const end = buffer.lastIndexOf('\n\n');
-  if (end === -1) return { messages: [], rest: buffer };
-  const messages: Received[] = [];
-  for (const block of buffer.slice(0, end).split('\n\n')) {
-    const fields = new Map<string, string>();
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(': ');
-      fields.set(line.slice(0, colon), line.slice(colon + 2));
-    }
-    if (fields.size === 0) continue;
-    messages.push({
-      id: fields.get('id') ?? '',
-      event: fields.get('event') ?? '',
-      data: fields.get('data') ?? '',
-      bytes: Buffer.byteLength(block) + 2,
-    });
-  }
-  return { messages, rest: buffer.slice(end + 2) };
+/** Parses the stream with the SDK's SSE parser; sizes are those of the gateway's framing of each message. */
+function messageReader(): (chunk: string) => Received[] {
+  const parser = new SseParser();
+  return (chunk) =>
+    parser.push(chunk).map((m) => ({
+      id: m.id ?? '',
+      event: m.event,
+      data: m.data,
+      bytes: Buffer.byteLength(`id: ${m.id}\nevent: ${m.event}\ndata: ${m.data}\n\n`),
+    }));
 }
 
 /** The server side of the event streams a gateway serves: each write, and what it held unsent. */
@@ -201,7 +191,7 @@ describe('an event stream catching up for a client that does not read', { timeou
       // Now read up to the last block's marker, or as many messages as the chain has (so a stream
       // that repeats some stops too).
       const received: Received[] = [];
-      let buffer = '';
+      const read = messageReader();
       response.setEncoding('utf8');
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -209,8 +199,7 @@ describe('an event stream catching up for a client that does not read', { timeou
           60_000,
         );
         response.on('data', (chunk: string) => {
-          const { messages, rest } = takeMessages(buffer + chunk);
-          buffer = rest;
+          const messages = read(chunk);
           received.push(...messages);
           if (received.length >= expected.length || messages.some((m) => m.id === `${height}:end`)) {
             clearTimeout(timer);
