@@ -9,83 +9,40 @@
  * block's time, so it too is the same on every node and on replay.
  */
 import { BoundedMap } from '@bsn/core';
-import { type CertificateVerifier, type RevocationSchedule, trustStoreVerifier } from '@bsn/ledger';
+import {
+  type CertificateVerifier,
+  type RevocationSchedule,
+  type TrustStoreLike,
+  trustStoreVerifier,
+} from '@bsn/ledger';
 import { TrustStore } from '@bsn/pki';
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /**
- * Trust stores kept, one per distinct set of CA certificates signers presented. Only a cache: a
- * verdict never depends on what is in it, so an evicted set costs a re-parse, nothing else.
+ * Trust stores kept, one per distinct set of CA certificates that signed a verified leaf. Only a
+ * cache: a verdict never depends on what is in it, so an evicted set costs a re-parse, nothing else.
  */
-const MAX_BUNDLE_STORES = 1024;
-/** Memoised leaf verdicts per bundle store (a bundle's CA usually signs for few users at a time). */
-const BUNDLE_STORE_CACHE = 256;
+const MAX_BUNDLE_STORES = 128;
+/** Memoised leaf verdicts per bundle store (each store serves the users of one CA, usually). */
+const BUNDLE_STORE_CACHE = 1024;
+/** CA certificates a bundle may carry: pki's longest chain (6) less the leaf. */
+const MAX_BUNDLE_CAS = 5;
 
 /** Splits a PEM bundle into its certificates (leaf first). */
 export function splitPemBundle(bundle: string): string[] {
   return (bundle.match(PEM_BLOCK) ?? []).map((pem) => `${pem}\n`);
 }
 
-interface BundleTrust {
-  readonly store: TrustStore;
-  readonly verifier: CertificateVerifier;
-}
-
 /**
- * A verifier of signer bundles (the leaf, then its CA certificates up to the root, as TLS sends
- * them) that applies a time-stamped revocation schedule to every certificate of the chain, and
- * requires a leaf's organisation (O) to be its issuing CA's: otherwise one tenant's CA could issue
- * certificates that act as another organisation.
- *
- * A leaf is chained to the root through the CA certificates of its own bundle and nothing else.
- * Before, CAs were learnt from every bundle into one store, so a leaf sent without its CA verified
- * on a node that had seen that CA in some earlier request and failed on one that had not — a block
- * executed differently on different nodes — and the learnt set, capped, could be filled by anyone
- * until every new issuer was refused.
+ * `store` with one more rule on its verdicts: a leaf's organisation (O) is its issuing CA's, so one
+ * tenant's CA cannot issue certificates that act as another organisation.
  */
-export function bundleVerifier(rootCertPem: string, revocations: RevocationSchedule): CertificateVerifier {
-  const trustFor = (cas: readonly string[]): BundleTrust => {
-    const store = new TrustStore({ roots: [rootCertPem], intermediates: cas, cacheSize: BUNDLE_STORE_CACHE });
-    return { store, verifier: trustStoreVerifier(store, { expect: 'leaf', revocations }) };
-  };
-  const rootOnly = trustFor([]);
-  const bundles = new BoundedMap<string, BundleTrust>(MAX_BUNDLE_STORES);
+function sameOrganisation(store: TrustStore): TrustStoreLike {
   return {
-    verify(certPem, atMs) {
-      const certs = splitPemBundle(certPem);
-      if (certs.length === 0)
-        return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
-      const cas = certs.slice(1);
-      let trust = rootOnly;
-      if (cas.length > 0) {
-        const key = cas.join('');
-        const known = bundles.get(key);
-        if (known) trust = known;
-        else {
-          try {
-            trust = trustFor(cas);
-          } catch {
-            return {
-              ok: false,
-              code: 'BSN_PKI_CERT_MALFORMED',
-              message: 'a CA certificate in the signer bundle is malformed',
-            };
-          }
-          bundles.set(key, trust);
-        }
-      }
-      let check: ReturnType<TrustStore['verify']>;
-      try {
-        check = trust.store.verify(certs[0]!, 'leaf', atMs);
-      } catch (err) {
-        return {
-          ok: false,
-          code: 'BSN_PKI_CERT_MALFORMED',
-          message: err instanceof Error ? err.message : String(err),
-        };
-      }
-      if (!check.ok) return { ok: false, code: check.code, message: check.message };
+    verify(leafPem, expect, at) {
+      const check = store.verify(leafPem, expect, at);
+      if (!check.ok) return check;
       const { leaf } = check;
       const issuer = check.chain[1];
       if (issuer && issuer.kind !== 'root' && issuer.subject.organization !== leaf.subject.organization) {
@@ -95,8 +52,64 @@ export function bundleVerifier(rootCertPem: string, revocations: RevocationSched
           message: `certificate names organisation "${leaf.subject.organization}" but its CA belongs to "${issuer.subject.organization}"`,
         };
       }
-      // Chain, validity and time-stamped revocation as the ledger's verifier decides them (memoised).
-      return trust.verifier.verify(certs[0]!, atMs);
+      return check;
+    },
+  };
+}
+
+/**
+ * A verifier of signer bundles (the leaf, then its CA certificates up to the root, as TLS sends
+ * them) that applies a time-stamped revocation schedule to every certificate of the chain, and
+ * requires a leaf's organisation to be its issuing CA's.
+ *
+ * A leaf is chained to the root through the CA certificates of its own bundle and nothing else.
+ * Before, CAs were learnt from every bundle into one store, so a leaf sent without its CA verified
+ * on a node that had seen that CA in some earlier request and failed on one that had not — a block
+ * executed differently on different nodes — and the learnt set, capped, could be filled by anyone
+ * until every new issuer was refused. A bundle's store is kept only once a leaf verified through
+ * it, and a bundle carries at most {@link MAX_BUNDLE_CAS} CAs, so bundles nobody can sign with
+ * cost one parse each and push out nothing.
+ */
+export function bundleVerifier(rootCertPem: string, revocations: RevocationSchedule): CertificateVerifier {
+  const trustFor = (cas: readonly string[]): CertificateVerifier =>
+    trustStoreVerifier(
+      sameOrganisation(
+        new TrustStore({ roots: [rootCertPem], intermediates: cas, cacheSize: BUNDLE_STORE_CACHE }),
+      ),
+      { expect: 'leaf', revocations },
+    );
+  const rootOnly = trustFor([]);
+  const bundles = new BoundedMap<string, CertificateVerifier>(MAX_BUNDLE_STORES);
+  return {
+    verify(certPem, atMs) {
+      const certs = splitPemBundle(certPem);
+      if (certs.length === 0)
+        return { ok: false, code: 'BSN_PKI_CERT_MALFORMED', message: 'signer is not a PEM certificate' };
+      const cas = certs.slice(1);
+      if (cas.length === 0) return rootOnly.verify(certs[0]!, atMs);
+      if (cas.length > MAX_BUNDLE_CAS) {
+        return {
+          ok: false,
+          code: 'BSN_PKI_PATH_LENGTH',
+          message: `a signer bundle holds at most ${MAX_BUNDLE_CAS} CA certificates, this one ${cas.length}`,
+        };
+      }
+      const key = cas.join('');
+      const known = bundles.get(key);
+      if (known) return known.verify(certs[0]!, atMs);
+      let trust: CertificateVerifier;
+      try {
+        trust = trustFor(cas);
+      } catch {
+        return {
+          ok: false,
+          code: 'BSN_PKI_CERT_MALFORMED',
+          message: 'a CA certificate in the signer bundle is malformed',
+        };
+      }
+      const check = trust.verify(certs[0]!, atMs);
+      if (check.ok) bundles.set(key, trust);
+      return check;
     },
   };
 }

@@ -101,3 +101,15 @@ describe('bundleVerifier', () => {
     assert.equal(check.message, 'certificate names organisation "acme" but its CA belongs to "other"');
   });
 });
+
+describe('bundleVerifier limits', () => {
+  it(`refuses a bundle with more CA certificates than a chain can hold, before parsing any`, () => {
+    const verifier = bundleVerifier(rootPem, schedule);
+    const check = verifier.verify(`${alice}${acmeCa.certPem.repeat(6)}`, Date.now());
+    assert.ok(!check.ok);
+    assert.equal(check.code, 'BSN_PKI_PATH_LENGTH');
+    assert.equal(check.message, 'a signer bundle holds at most 5 CA certificates, this one 6');
+    // Five (a chain's most) still verify: the same CA repeated is one certificate to the store.
+    assert.equal(verifier.verify(`${alice}${acmeCa.certPem.repeat(5)}`, Date.now()).ok, true);
+  });
+});
