@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import type { JsonValue } from '@bsn/core';
 import { type RevocationRecord, revocationSetAt, systemStateKeys } from '../../src/index.js';
 import {
   createNetworkFixture,
   expectFailure,
+  fingerprintOf,
+  genesisConfig,
   initialisedNetwork,
+  makeCaller,
   type NetworkFixture,
+  SystemHarness,
 } from './system-harness.js';
 
 let fx: NetworkFixture;
@@ -102,5 +107,39 @@ describe('revocation', () => {
       '"action.reason"',
     );
     expectFailure(h.query('revokedSince', 0), 'BSN_SYSTEM_INVALID_ARGUMENT', '"fromHeight"');
+  });
+});
+
+describe('revocation of an organisation CA', () => {
+  test("refuses to revoke the CA that issued the acting admin's own certificate (it would lock governance out)", () => {
+    const acmeCa = fingerprintOf(fx.orgCas.acme!.certPem);
+    // Governance run by an admin of acme, whose CA is admitted at genesis.
+    const h = new SystemHarness();
+    const acmeAdmin = makeCaller('acme-admin', 'acme', 'admin');
+    const acme = { id: 'acme', name: 'Acme Inc.', caCertPem: fx.orgCas.acme!.certPem };
+    h.ok(
+      acmeAdmin,
+      'init',
+      genesisConfig(fx, [acmeAdmin], { organisations: [acme] }) as unknown as JsonValue,
+    );
+    h.nextBlock();
+    expectFailure(
+      h.submit(acmeAdmin, 'propose', {
+        type: 'revokeCertificate',
+        fingerprint: acmeCa,
+        reason: 'compromised',
+      }),
+      'BSN_SYSTEM_CONFLICT',
+      'is the CA of organisation "acme", which issued your own certificate',
+    );
+    assert.equal(h.read('isRevoked', acmeCa), false);
+    // An admin of another organisation may revoke it.
+    const other = initialisedNetwork(fx);
+    const out = other.h.ok(other.admins[0]!, 'propose', {
+      type: 'revokeCertificate',
+      fingerprint: acmeCa,
+      reason: 'compromised',
+    });
+    assert.equal((out as { status: string }).status, 'executed');
   });
 });

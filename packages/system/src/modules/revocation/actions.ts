@@ -6,6 +6,7 @@ import { Fingerprint, Label } from '../../identifiers.js';
 import { defineAction } from '../governance/action.js';
 import { ADMINS_CHANGED } from '../governance/events.js';
 import { requireGovernance, writeGovernance } from '../governance/state.js';
+import { readOrganisation } from '../membership/state.js';
 import { CERTIFICATE_REVOKED } from './events.js';
 import { readRevocation, writeRevocation } from './state.js';
 
@@ -27,6 +28,18 @@ export const revocationActions = [
           {
             details: { fingerprint: a.fingerprint },
           },
+        );
+      }
+      // A revoked CA refuses every certificate below it (the node checks the whole chain), so the
+      // CA of the acting admin's own organisation would lock that admin out, and with it, when all
+      // admins share that CA, governance for good. Admins are recorded by leaf fingerprint only, so
+      // this catches the caller's own CA; docs/system-chain.md says to move admins first.
+      const own = readOrganisation(ctx.state, ctx.caller.org);
+      if (own !== null && own.caFingerprint === a.fingerprint) {
+        throw new ContractError(
+          SystemErrorCode.CONFLICT,
+          `certificate ${a.fingerprint} is the CA of organisation "${own.id}", which issued your own certificate: revoking it would refuse you and every admin it issued; add admins under another CA first`,
+          { details: { fingerprint: a.fingerprint, organisation: own.id } },
         );
       }
       // Revoking an admin's certificate removes that admin; governance must stay able to act.
