@@ -82,6 +82,11 @@ export interface BaseClient {
   readonly hostsCache: Map<string, CachedHosts>;
   /** The system chain's hosting set; set on first use when not configured, then never changed. */
   pinnedPcns: PinnedPcns | undefined;
+  /**
+   * The PCNs the last verified network description lists beyond the pinned ones: their votes on a
+   * system-chain certificate neither count nor fail it. Set by `getNetwork`.
+   */
+  readonly unpinnedPcns: readonly string[];
   /** The highest height verified so far, by chain ('system' included): older answers are stale. */
   readonly verifiedHeights: Map<string, number>;
 }
@@ -164,6 +169,7 @@ export function createBaseClient(options: ClientOptions): BaseClient {
     now,
     hostsCache: new Map(),
     pinnedPcns: pinnedPcns(options.pcns),
+    unpinnedPcns: [],
     verifiedHeights: new Map(),
   };
 }

@@ -1,5 +1,5 @@
 import { type BlockResponse, BlockResponseSchema, routeById, routePath } from '@bsn/api';
-import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
+import { type BaseClient, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyBlock } from '../verify/verifyBlock.js';
@@ -49,7 +49,7 @@ export async function getBlock(client: BaseClient, params: GetBlockParameters): 
   const signed = await verifyWithHosts(
     client,
     params.chain,
-    (hosts) => verifyBlock(body, { ...clientTrust(client), hosts }),
+    (trust) => verifyBlock(body, trust),
     params.signal,
   );
   if (signed !== null) noteVerifiedHeight(client, params.chain, header.height);

@@ -23,7 +23,8 @@ export type GetNetworkErrorType = BaseError;
  * Fetches the network description and verifies it against the client's root: the PCNs' node
  * certificates chain to it, none of the pinned PCNs is missing, and the system chain's latest
  * certificate is signed by a quorum of the pinned PCNs. A client without `pcns` pins the PCNs of
- * the first description that verifies. Remembers the pinned set as the system chain's hosting set.
+ * the first description that verifies. Remembers the pinned set as the system chain's hosting set,
+ * and the other listed PCNs as those whose system-chain votes do not count.
  */
 export async function getNetwork(
   client: BaseClient,
@@ -61,6 +62,11 @@ export async function getNetwork(
   const { hosts, pcns, height } = verified;
   // Trust on first use; no await since reading `pins`, so no other call can have pinned meanwhile.
   if (pins === undefined) client.pinnedPcns = { ids: hosts.map((h) => h.pcn), source: 'first-use' };
+  const pinned = new Set(hosts.map((h) => h.pcn));
+  // Written only here, in step with the system hosts below; read-only to everyone else.
+  (client as { unpinnedPcns: readonly string[] }).unpinnedPcns = pcns
+    .map((h) => h.pcn)
+    .filter((id) => !pinned.has(id));
   client.hostsCache.set(SYSTEM_CHAIN_ID, { hosts, at: client.now() });
   noteVerifiedHeight(client, SYSTEM_CHAIN_ID, height);
   return { network: res.body, hosts, pcns, height };

@@ -1,6 +1,6 @@
 import { routeById, routePath, type StateResponse, StateResponseSchema } from '@bsn/api';
 import type { CommitCertificate } from '@bsn/core';
-import { assertNotStale, type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
+import { assertNotStale, type BaseClient, noteVerifiedHeight } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyStateResponse } from '../verify/verifyQueryProof.js';
@@ -65,7 +65,7 @@ export async function getState(client: BaseClient, params: GetStateParameters): 
   const v = await verifyWithHosts(
     client,
     params.chain,
-    (hosts) => verifyStateResponse(params.chain, body, { ...clientTrust(client), hosts }),
+    (trust) => verifyStateResponse(params.chain, body, trust),
     params.signal,
   );
   if (params.height === undefined)

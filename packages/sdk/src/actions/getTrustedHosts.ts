@@ -1,5 +1,5 @@
 import { SYSTEM_CHAIN_ID } from '@bsn/api';
-import type { BaseClient } from '../client.js';
+import { type BaseClient, clientTrust } from '../client.js';
 import { BaseError } from '../errors.js';
 import type { Host } from '../verify/verifyCertificate.js';
 import { getChain } from './getChain.js';
@@ -33,23 +33,39 @@ export async function getTrustedHosts(
 /** Codes after which a verification is worth one retry with a freshly proven hosting set (it may have changed). */
 const HOSTING_CODES = new Set(['BSN_SDK_VOTE_NOT_HOST', 'BSN_SDK_CERT_QUORUM', 'BSN_SDK_PCN_UNTRUSTED']);
 
+/** What a verifier of a chain's answer is given: the client's trust and the chain's proven hosts. */
+export type HostTrust = ReturnType<typeof clientTrust> & {
+  readonly hosts: readonly Host[];
+  readonly uncountedVoters?: readonly string[];
+};
+
+function hostTrust(client: BaseClient, chain: string, hosts: readonly Host[]): HostTrust {
+  return {
+    ...clientTrust(client),
+    hosts,
+    // the system chain's hosts are the pinned PCNs: votes of the other listed ones do not count
+    ...(chain === SYSTEM_CHAIN_ID ? { uncountedVoters: client.unpinnedPcns } : {}),
+  };
+}
+
 /**
- * Runs `verify` with the chain's proven hosts; if it fails in a way a changed hosting set explains
- * and the set came from the cache, proves the set again and retries once.
+ * Runs `verify` with the client's trust in the chain's proven hosts; if it fails in a way a changed
+ * hosting set explains and the set came from the cache, proves the set again and retries once.
  */
 export async function verifyWithHosts<T>(
   client: BaseClient,
   chain: string,
-  verify: (hosts: readonly Host[]) => T,
+  verify: (trust: HostTrust) => T,
   signal?: AbortSignal,
 ): Promise<T> {
   const cachedAt = client.hostsCache.get(chain)?.at;
   const hosts = await getTrustedHosts(client, { chain, signal });
   try {
-    return verify(hosts);
+    return verify(hostTrust(client, chain, hosts));
   } catch (err) {
     const fromCache = cachedAt !== undefined && client.hostsCache.get(chain)?.at === cachedAt;
     if (!(err instanceof BaseError) || !HOSTING_CODES.has(err.code) || !fromCache) throw err;
-    return verify(await getTrustedHosts(client, { chain, refresh: true, signal }));
+    const fresh = await getTrustedHosts(client, { chain, refresh: true, signal });
+    return verify(hostTrust(client, chain, fresh));
   }
 }

@@ -1,6 +1,6 @@
 import { type QueryResponse, QueryResponseSchema, routeById, routePath, type StateRead } from '@bsn/api';
 import type { CommitCertificate, JsonValue } from '@bsn/core';
-import { assertNotStale, type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
+import { assertNotStale, type BaseClient, noteVerifiedHeight } from '../client.js';
 import type { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { type ProvenStateReader, verifyQueryProof } from '../verify/verifyQueryProof.js';
@@ -78,10 +78,9 @@ export async function query(client: BaseClient, params: QueryParameters): Promis
   const verified = await verifyWithHosts(
     client,
     params.chain,
-    (hosts) =>
+    (trust) =>
       verifyQueryProof(params.chain, body, {
-        ...clientTrust(client),
-        hosts,
+        ...trust,
         ...(params.recompute === undefined ? {} : { recompute: params.recompute }),
       }),
     params.signal,

@@ -28,6 +28,12 @@ export interface TrustOptions {
   readonly trustStore?: TrustStore;
   /** Parsed public keys by certificate PEM, reused across calls (parsing a certificate costs twice a signature check). */
   readonly keyCache?: Map<string, KeyObject>;
+  /**
+   * PCNs outside the hosting set whose votes are left out before counting: they neither count
+   * towards the quorum nor fail the certificate. For the system chain, the PCNs a verified network
+   * description lists beyond the pinned ones; any other outsider's vote still fails it.
+   */
+  readonly uncountedVoters?: readonly string[];
 }
 
 /** Error type of {@link verifyCertificate}. */
@@ -83,7 +89,8 @@ export function assertTrustedHost(host: Host, store: TrustStore, at: number): vo
 /**
  * Verifies `cert` against the chain's hosting set; throws BSN_SDK_VOTE_NOT_HOST,
  * BSN_SDK_PCN_UNTRUSTED, BSN_SDK_VOTE_SIGNATURE or BSN_SDK_CERT_QUORUM. A single bad vote fails the
- * whole certificate: a forged vote is evidence of an attack, not noise to be out-voted.
+ * whole certificate: a forged vote is evidence of an attack, not noise to be out-voted. Votes of
+ * `options.uncountedVoters` (that are not hosts) are left out first.
  */
 export function verifyCertificate(
   cert: CommitCertificate,
@@ -109,8 +116,12 @@ export function verifyCertificate(
   }
   const store = trustStoreFor(options);
   const at = options.at ?? Date.now();
+  const uncounted = new Set(options.uncountedVoters ?? []);
+  const votes = (Array.isArray(cert.votes) ? cert.votes : []).filter(
+    (v) => byId.has(v.pcn) || !uncounted.has(v.pcn),
+  );
   const signers = new Set<string>();
-  for (const vote of Array.isArray(cert.votes) ? cert.votes : []) {
+  for (const vote of votes) {
     const host = byId.get(vote.pcn);
     if (host === undefined) {
       throw new BaseError(

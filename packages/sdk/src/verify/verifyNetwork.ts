@@ -62,14 +62,10 @@ export function verifySystemCertificate(
   networkPcns: readonly Host[],
   options: TrustOptions,
 ): VerifyCertificateReturnType {
-  const counted = new Set(systemHosts.map((h) => h.pcn));
-  const uncounted = new Set(networkPcns.map((h) => h.pcn).filter((id) => !counted.has(id)));
-  const votes = cert.votes.filter((v) => !uncounted.has(v.pcn));
-  return verifyCertificate(
-    votes.length === cert.votes.length ? cert : { ...cert, votes },
-    systemHosts,
-    options,
-  );
+  return verifyCertificate(cert, systemHosts, {
+    ...options,
+    uncountedVoters: networkPcns.map((h) => h.pcn),
+  });
 }
 
 /**

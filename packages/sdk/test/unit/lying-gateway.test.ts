@@ -130,6 +130,37 @@ describe('a gateway that lies to the SDK', () => {
       );
     });
 
+    it('verifies system-chain answers whose certificate carries votes of listed but unpinned PCNs', async () => {
+      // pcn-e was admitted after the client pinned a … d; every listed PCN voted
+      const state = new FixtureState().set('system', 'pcn/pcn-a', { id: 'pcn-a' });
+      const statement = {
+        chain: 'system',
+        height: 7,
+        blockHash: 'ab'.repeat(32),
+        stateRoot: state.root(),
+        receiptsRoot: 'cd'.repeat(32),
+      };
+      const cert = certify(statement, pcns);
+      const client = clientFor(
+        net,
+        (_m, path) => {
+          if (path === '/v1/network') return networkResponse(net, cert, 7);
+          if (path.startsWith('/v1/chains/system/state/'))
+            return stateResponse(state, 'system', 'pcn/pcn-a', 7, cert);
+          return undefined;
+        },
+        { pcns: ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d'] },
+      );
+      const read = await client.getState({
+        chain: 'system',
+        contract: 'system',
+        key: 'pcn/pcn-a',
+        proof: true,
+      });
+      assert.deepEqual([read.verified, read.signers], [true, ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d']]);
+      assert.deepEqual(client.unpinnedPcns, ['pcn-e']);
+    });
+
     it('pins the first verified PCN set when none is configured, and refuses a later answer dropping one', async () => {
       let honest = true;
       const liar = selfListingGateway();

@@ -192,6 +192,23 @@ describe('verification with no trust in the answering PCN', () => {
         3,
       );
     });
+
+    it('leaves out votes of uncounted voters: they neither count nor fail it, while another outsider’s vote fails it', () => {
+      const e = net.pcns[4] as Pcn; // a network PCN outside the hosting set
+      const withE = certify(built.statement, [...hosts.slice(0, 2), e]);
+      const uncounted = { ...trust, uncountedVoters: [e.id] };
+      rejects(() => verifyCertificate(withE, asHosts(hosts), uncounted), 'BSN_SDK_CERT_QUORUM');
+      const all = verifyCertificate(certify(built.statement, [...hosts, e]), asHosts(hosts), uncounted);
+      assert.deepEqual(all.signers, ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d']);
+      rejects(
+        () => verifyCertificate(withE, asHosts(hosts), { ...trust, uncountedVoters: ['pcn-z'] }),
+        'BSN_SDK_VOTE_NOT_HOST',
+      );
+      // a host listed as uncounted still counts
+      const listed = { ...trust, uncountedVoters: ['pcn-a', e.id] };
+      const three = verifyCertificate(certify(built.statement, hosts.slice(0, 3)), asHosts(hosts), listed);
+      assert.deepEqual(three.signers, ['pcn-a', 'pcn-b', 'pcn-c']);
+    });
   });
 
   describe('state and query proofs', () => {
