@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { defaultHostingRecordLayout, type HostingRecordLayout } from '@bsn/api';
 import { DEFAULT_HASH, type HashAlgorithm } from '@bsn/core';
 import type { TrustStore } from '@bsn/pki';
-import { BaseError } from './errors.js';
+import { BaseError, staleAnswer } from './errors.js';
 import type { Identity } from './identity.js';
 import { defaultRetryOptions, type RetryOptions, type TransportConfig } from './transport.js';
 import type { Host } from './verify/verifyCertificate.js';
@@ -189,23 +189,22 @@ export function clientTrust(client: BaseClient): {
   };
 }
 
-/** Raises the client's high-water mark of `chain` to `height` (a height it has just verified). */
-export function noteVerifiedHeight(client: BaseClient, chain: string, height: number): void {
-  if (height > (client.verifiedHeights.get(chain) ?? -1)) client.verifiedHeights.set(chain, height);
-}
-
 /**
- * Throws BSN_SDK_STALE_ANSWER when `height` is below the highest height the client has verified
- * for `chain`: a certified but older answer is true of the past only, and a gateway replaying one
- * could hide what happened since.
+ * Takes note of a verified answer of `chain` at `height`, raising the client's mark of the chain.
+ * An answer given as the latest (`latest`) below the mark is refused first with
+ * BSN_SDK_STALE_ANSWER: a certified but older answer is true of the past only, and a gateway
+ * replaying one could hide what happened since. An answer about a height asked for is not.
  */
-export function assertNotStale(client: BaseClient, chain: string, height: number, what: string): void {
+export function acceptVerifiedHeight(
+  client: BaseClient,
+  chain: string,
+  height: number,
+  answer: { readonly latest: false } | { readonly latest: true; readonly what: string },
+): void {
   const known = client.verifiedHeights.get(chain);
   if (known !== undefined && height < known) {
-    throw new BaseError(
-      'BSN_SDK_STALE_ANSWER',
-      `${what} is from ${chain}@${height}, the client already verified ${chain}@${known}`,
-      { details: { chain, height, verifiedHeight: known } },
-    );
+    if (answer.latest) throw staleAnswer(chain, height, known, `${answer.what} of ${chain}`);
+    return;
   }
+  client.verifiedHeights.set(chain, height);
 }

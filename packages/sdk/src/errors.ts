@@ -138,3 +138,15 @@ export class BaseError extends BsnError {
     return new BaseError(fallback, err instanceof Error ? err.message : String(err), { cause: err });
   }
 }
+
+/**
+ * BSN_SDK_STALE_ANSWER about `chain`: `what` is of `height`, older than `known`, a height already
+ * verified (for a hosting proof, system heights).
+ */
+export function staleAnswer(chain: string, height: number, known: number, what: string): BaseError {
+  return new BaseError(
+    'BSN_SDK_STALE_ANSWER',
+    `${what} is from height ${height}, older than height ${known} already verified`,
+    { details: { chain, height, verifiedHeight: known } },
+  );
+}

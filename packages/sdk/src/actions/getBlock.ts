@@ -1,5 +1,5 @@
 import { type BlockResponse, BlockResponseSchema, routeById, routePath } from '@bsn/api';
-import { type BaseClient, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyBlock } from '../verify/verifyBlock.js';
@@ -22,7 +22,7 @@ export type GetBlockReturnType = BlockResponse & {
   readonly final: boolean;
   readonly signers: readonly string[];
 };
-/** Error type of {@link getBlock}: BSN_SDK_BLOCK_INVALID, certificate and transport codes. */
+/** Error type of {@link getBlock}: BSN_SDK_BLOCK_INVALID, BSN_SDK_STALE_ANSWER (a certified latest block older than one verified), certificate and transport codes. */
 export type GetBlockErrorType = BaseError;
 
 /** Fetches a block with its receipts and certificate, and checks them. */
@@ -52,6 +52,13 @@ export async function getBlock(client: BaseClient, params: GetBlockParameters): 
     (trust) => verifyBlock(body, trust),
     params.signal,
   );
-  if (signed !== null) noteVerifiedHeight(client, params.chain, header.height);
+  if (signed !== null) {
+    acceptVerifiedHeight(
+      client,
+      params.chain,
+      header.height,
+      params.height === 'latest' ? { latest: true, what: 'latest block' } : { latest: false },
+    );
+  }
   return { ...body, final: signed !== null, signers: signed?.signers ?? [] };
 }

@@ -1,5 +1,5 @@
 import { type ChainResponse, ChainResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
-import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient, clientTrust } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
@@ -60,7 +60,7 @@ export async function getChain(client: BaseClient, params: GetChainParameters): 
           layout: client.layout,
         });
   if (res.body.hostingProof !== null && params.chain !== SYSTEM_CHAIN_ID)
-    noteVerifiedHeight(client, SYSTEM_CHAIN_ID, res.body.hostingProof.height);
+    acceptVerifiedHeight(client, SYSTEM_CHAIN_ID, res.body.hostingProof.height, { latest: false });
   client.hostsCache.set(params.chain, { hosts, at: client.now() });
   return { chain: res.body, hosts };
 }

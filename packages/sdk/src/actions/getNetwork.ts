@@ -1,5 +1,5 @@
 import { type NetworkResponse, NetworkResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
-import { type BaseClient, clientTrust, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient, clientTrust } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
@@ -68,6 +68,6 @@ export async function getNetwork(
     .map((h) => h.pcn)
     .filter((id) => !pinned.has(id));
   client.hostsCache.set(SYSTEM_CHAIN_ID, { hosts, at: client.now() });
-  noteVerifiedHeight(client, SYSTEM_CHAIN_ID, height);
+  acceptVerifiedHeight(client, SYSTEM_CHAIN_ID, height, { latest: false });
   return { network: res.body, hosts, pcns, height };
 }

@@ -1,6 +1,6 @@
 import { routeById, routePath, type StateResponse, StateResponseSchema } from '@bsn/api';
 import type { CommitCertificate } from '@bsn/core';
-import { assertNotStale, type BaseClient, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyStateResponse } from '../verify/verifyQueryProof.js';
@@ -68,8 +68,13 @@ export async function getState(client: BaseClient, params: GetStateParameters): 
     (trust) => verifyStateResponse(params.chain, body, trust),
     params.signal,
   );
-  if (params.height === undefined)
-    assertNotStale(client, params.chain, v.height, `state of ${params.contract}/${params.key}`);
-  noteVerifiedHeight(client, params.chain, v.height);
+  acceptVerifiedHeight(
+    client,
+    params.chain,
+    v.height,
+    params.height === undefined
+      ? { latest: true, what: `state ${params.contract}/${params.key}` }
+      : { latest: false },
+  );
   return { value: v.value, height: v.height, verified: true, certificate: v.certificate, signers: v.signers };
 }

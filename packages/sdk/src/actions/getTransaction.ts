@@ -5,7 +5,7 @@ import {
   TransactionResponseSchema,
   type WaitMode,
 } from '@bsn/api';
-import { type BaseClient, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { verifyReceipt } from '../verify/verifyReceipt.js';
@@ -58,7 +58,7 @@ export async function checkTransactionResponse(
   }
   if (body.certificate === null || !verify) return { ...body, final: false, signers: [] };
   const { signers } = await verifyWithHosts(client, chain, (trust) => verifyReceipt(body, trust), signal);
-  noteVerifiedHeight(client, chain, body.height);
+  acceptVerifiedHeight(client, chain, body.height, { latest: false });
   return { ...body, final: true, signers };
 }
 

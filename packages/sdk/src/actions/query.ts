@@ -1,6 +1,6 @@
 import { type QueryResponse, QueryResponseSchema, routeById, routePath, type StateRead } from '@bsn/api';
 import type { CommitCertificate, JsonValue } from '@bsn/core';
-import { assertNotStale, type BaseClient, noteVerifiedHeight } from '../client.js';
+import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import type { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import { type ProvenStateReader, verifyQueryProof } from '../verify/verifyQueryProof.js';
@@ -86,8 +86,10 @@ export async function query(client: BaseClient, params: QueryParameters): Promis
     params.signal,
   );
   // A query runs at the latest height: a certified answer older than one already verified is stale.
-  assertNotStale(client, params.chain, verified.height, `query ${params.contract}.${params.method}`);
-  noteVerifiedHeight(client, params.chain, verified.height);
+  acceptVerifiedHeight(client, params.chain, verified.height, {
+    latest: true,
+    what: `query ${params.contract}.${params.method}`,
+  });
   return {
     result: verified.result,
     height: verified.height,

@@ -15,7 +15,7 @@ import {
   splitCertificateBundle,
 } from '@bsn/api';
 import { type HashAlgorithm, type JsonValue, verifyStateProof } from '@bsn/core';
-import { BaseError } from '../errors.js';
+import { BaseError, staleAnswer } from '../errors.js';
 import { assertTrustedHost, type Host, type TrustOptions, trustStoreFor } from './verifyCertificate.js';
 import { verifySystemCertificate } from './verifyNetwork.js';
 import { assertCertificateCovers } from './verifyReceipt.js';
@@ -67,13 +67,8 @@ export function verifyHostingProof(
   const cert = proof.certificate;
   assertCertificateCovers(cert, { chain: SYSTEM_CHAIN_ID, height: proof.height, stateRoot: proof.stateRoot });
   const minHeight = options.minSystemHeight ?? 0;
-  if (proof.height < minHeight) {
-    throw new BaseError(
-      'BSN_SDK_STALE_ANSWER',
-      `hosting proof of ${chain} is from system height ${proof.height}, the system chain is certified up to ${minHeight}`,
-      { details: { chain, height: proof.height, verifiedHeight: minHeight } },
-    );
-  }
+  if (proof.height < minHeight)
+    throw staleAnswer(chain, proof.height, minHeight, `hosting proof of ${chain} (a system-chain state)`);
   const store = trustStoreFor({
     ...options,
     intermediates: [...(options.intermediates ?? []), ...response.intermediates],

@@ -452,6 +452,39 @@ describe('a gateway that lies to the SDK', () => {
       answer = { ...honest, commit: { ...honest.commit, stateRoot: 'ff'.repeat(32) }, certificate: null };
       assert.equal((await client.getBlock({ chain, height: 3 })).final, false);
     });
+    it('refuses a latest block older than one it verified of the chain, not a block asked for by height (BSN_SDK_STALE_ANSWER)', async () => {
+      const certified = (height: number) => {
+        const built = buildBlock(
+          net,
+          chain,
+          height,
+          [userTx(net, chain, 'put', ['k', 'v'], `n${height}`)],
+          '11'.repeat(32),
+        );
+        return {
+          block: built.block,
+          hash: built.statement.blockHash,
+          receipts: built.receipts,
+          commit: { stateRoot: built.statement.stateRoot, receiptsRoot: built.statement.receiptsRoot },
+          certificate: certify(built.statement, pcns.slice(0, 4)),
+        };
+      };
+      let latest = certified(9);
+      const client = honestBank((path) => {
+        if (path === `/v1/chains/${chain}/blocks/latest`) return latest;
+        if (path === `/v1/chains/${chain}/blocks/3`) return certified(3);
+        return undefined;
+      });
+      assert.equal((await client.getBlock({ chain, height: 'latest' })).block.header.height, 9);
+      latest = certified(3); // the gateway falls back to an older, genuinely certified block
+      await assert.rejects(client.getBlock({ chain, height: 'latest' }), (err: unknown) => {
+        hasCode('BSN_SDK_STALE_ANSWER')(err);
+        assert.deepEqual((err as BsnError).details, { chain, height: 3, verifiedHeight: 9 });
+        return true;
+      });
+      assert.equal((await client.getBlock({ chain, height: 3 })).final, true);
+      assert.equal(client.verifiedHeights.get(chain), 9);
+    });
   });
 
   describe('about a query result', () => {
