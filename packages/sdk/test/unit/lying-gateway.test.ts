@@ -15,6 +15,7 @@ import {
   type Pcn,
   stateResponse,
   systemState,
+  transactionResponse,
   userTx,
 } from '../support/network-fixture.js';
 
@@ -306,6 +307,24 @@ describe('a gateway that lies to the SDK', () => {
       await assert.rejects(client.getTrustedHosts({ chain, refresh: true }), hasCode('BSN_SDK_STALE_ANSWER'));
     });
 
+    it('records the system height of a hosting proof newer than the network answer', async () => {
+      const hosts = pcns.slice(0, 4);
+      const sys = systemState(net, 'bank', hosts);
+      const at90 = chainResponse(net, 'bank', hosts, sys, pcns, 90);
+      const at95 = chainResponse(net, 'bank', hosts, sys, pcns, 95);
+      const client = clientFor(
+        net,
+        (_m, path) => {
+          if (path === '/v1/network') return networkResponse(net, at90.systemCert, 90);
+          if (path === `/v1/chains/${chain}`) return at95.response;
+          return undefined;
+        },
+        { pcns: pcns.map((p) => p.id) },
+      );
+      await client.getTrustedHosts({ chain });
+      assert.equal(client.verifiedHeights.get('system'), 95);
+    });
+
     it('refuses a proven host that is not a PCN of the verified network, or not active', () => {
       const hosts = pcns.slice(0, 4);
       const asHosts = (list: readonly Pcn[]): Host[] => list.map((p) => ({ pcn: p.id, certPem: p.certPem }));
@@ -333,6 +352,17 @@ describe('a gateway that lies to the SDK', () => {
       });
       assert.throws(
         () => verifyHostingProof(chainResponse(net, 'bank', hosts, removed, pcns, 7).response, options),
+        hasCode('BSN_SDK_HOSTING_PROOF_INVALID'),
+      );
+      // pcn-d's record has no status at all
+      const unstated = systemState(net, 'bank', hosts);
+      unstated.set('system', 'pcn/pcn-d', {
+        id: d.id,
+        certPem: `${d.certPem}${net.pcnCa.certPem}`,
+        gateway: d.gateway,
+      });
+      assert.throws(
+        () => verifyHostingProof(chainResponse(net, 'bank', hosts, unstated, pcns, 7).response, options),
         hasCode('BSN_SDK_HOSTING_PROOF_INVALID'),
       );
       // the service itself is not active (still waiting for approval)
@@ -428,6 +458,47 @@ describe('a gateway that lies to the SDK', () => {
       // a past height asked for is no stale answer
       const past = await client.getState({ ...key, height: 5 });
       assert.deepEqual([past.height, past.value], [5, 100]);
+    });
+    it('counts a verified block, receipt or query answer towards the mark: a latest state value older than it is stale', async () => {
+      const old = bankAt(5, 100);
+      const built = buildBlock(net, chain, 9, [userTx(net, chain, 'put', ['k', 'v'], 'n9')], '11'.repeat(32));
+      const cert = certify(built.statement, pcns.slice(0, 4));
+      const receipt = transactionResponse(built, 0, cert);
+      const now = bankAt(9, 0);
+      const client = () =>
+        honestBank((path) => {
+          if (path.startsWith(`/v1/chains/${chain}/state/`))
+            return stateResponse(old.state, 'bank', 'balance/alice', 5, old.cert);
+          if (path === `/v1/chains/${chain}/blocks/9`)
+            return {
+              block: built.block,
+              hash: built.statement.blockHash,
+              receipts: built.receipts,
+              commit: { stateRoot: built.statement.stateRoot, receiptsRoot: built.statement.receiptsRoot },
+              certificate: cert,
+            };
+          if (path === `/v1/chains/${chain}/transactions/${receipt.txId}`) return receipt;
+          if (path === `/v1/chains/${chain}/query`)
+            return {
+              result: 0,
+              height: 9,
+              reads: [now.state.read('bank', 'balance/alice')],
+              stateRoot: now.state.root(),
+              certificate: now.cert,
+            };
+          return undefined;
+        });
+      const verifiedAt9: ((c: ReturnType<typeof client>) => Promise<unknown>)[] = [
+        (c) => c.getBlock({ chain, height: 9 }),
+        (c) => c.getTransaction({ chain, txId: receipt.txId }),
+        (c) => c.query({ chain, contract: 'bank', method: 'balanceOf', args: ['alice'], proof: true }),
+      ];
+      for (const verify of verifiedAt9) {
+        const c = client();
+        await verify(c);
+        assert.equal(c.verifiedHeights.get(chain), 9);
+        await assert.rejects(c.getState(key), hasCode('BSN_SDK_STALE_ANSWER'));
+      }
     });
   });
 

@@ -190,6 +190,42 @@ describe('watchEvents', () => {
     );
   });
 
+  it('treats a first block marker later than `from` as a gap and reconnects from `from`', {
+    timeout: 5_000,
+  }, async () => {
+    connections = [];
+    script = (_c, res, n) => {
+      if (n === 1)
+        res.write(block(6)); // block 5 skipped
+      else res.write(`${block(5)}${ev(6, 0, 0)}`);
+    };
+    const events: string[] = [];
+    const blocks: number[] = [];
+    const c = client();
+    const [reached, resolveDone] = signal();
+    const watch = c.watchEvents({
+      chain: 'svc-notary',
+      from: 5,
+      onEvent: (_e, { id }) => {
+        events.push(id);
+        resolveDone();
+      },
+      onBlock: (b) => {
+        blocks.push(b.height);
+      },
+    });
+    await reached;
+    watch.unwatch();
+    await watch.done;
+    assert.deepEqual(events, ['6:0:0']);
+    assert.deepEqual(blocks, [5]);
+    assert.equal(connections.length, 2);
+    for (const connection of connections) {
+      assert.match(connection.url, /from=5/);
+      assert.equal(connection.lastEventId, undefined);
+    }
+  });
+
   it('stops with the gateway’s error when the stream is refused for good', async () => {
     connections = [];
     script = (_c, res) => res.end();
