@@ -40,7 +40,8 @@ export type ContractResolver = (name: string, height: number) => ContractCode | 
  * Whether `caller` may call `method` of `contract` in a block of this chain at (`height`, `time`):
  * undefined when allowed, else the failure its receipt records. Consensus code: it must answer the
  * same on every node and on every replay, so it may read only what is fixed for that block (e.g. the
- * system chain's state as of the block's time), never the node's latest view.
+ * system chain's state as of the block's time), never the node's latest view. It must not throw:
+ * a throw is a fault of the node, and stops the block on this node alone.
  */
 export type TransactionAuthorizer = (
   caller: Caller,

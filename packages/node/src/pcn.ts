@@ -308,8 +308,16 @@ export class Pcn {
    * other way, and rules that changed between submit and execution.
    */
   #serviceAccess(name: string): TransactionAuthorizer {
+    // One read per block, not per transaction: the record depends on the block's time alone.
+    let memo: { readonly time: number; readonly record: ServiceRecord | null } | undefined;
     return (caller, _contract, method, block) => {
-      const record = this.systemView.service(name, this.systemView.heightBefore(block.time));
+      if (memo?.time !== block.time) {
+        memo = {
+          time: block.time,
+          record: this.systemView.service(name, this.systemView.heightBefore(block.time)),
+        };
+      }
+      const { record } = memo;
       if (!record) {
         return {
           code: 'BSN_SYSTEM_SERVICE_NOT_ACTIVE',
