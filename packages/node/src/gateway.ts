@@ -277,7 +277,12 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       // that may call none of them may read none of it.
       throw forbidden(
         `role "${caller.role}" of organisation "${caller.org}" may not read service "${service.name}"`,
-        { org: caller.org, role: caller.role, service: service.name },
+        {
+          reason: 'BSN_SYSTEM_METHOD_NOT_ALLOWED',
+          org: caller.org,
+          role: caller.role,
+          service: service.name,
+        },
       );
     }
   };

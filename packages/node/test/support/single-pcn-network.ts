@@ -49,8 +49,18 @@ export interface SinglePcnNetwork {
   /** The PCN's node certificate (leaf only) and its issuing CA, for verifying commit certificates. */
   readonly pcnCertPem: string;
   readonly pcnCaPem: string;
+  /** The orderer, handed to the PCN in-process (submitting here skips the gateway's checks). */
+  readonly orderer: SoloOrderer;
   /** A transaction signed by the network admin. */
   sign(chain: string, contract: string, method: string, args: readonly JsonValue[]): SignedTransaction;
+  /** A transaction signed by a user of the network admin's organisation acting as `role`. */
+  signAs(
+    role: string,
+    chain: string,
+    contract: string,
+    method: string,
+    args: readonly JsonValue[],
+  ): Promise<SignedTransaction>;
   /** The `Authorization` header value of a signed GET of `path` (path and query string). */
   authorization(path: string): string;
   /** The same for a new user of the network admin's organisation acting as `role`. */
@@ -68,35 +78,25 @@ export async function startSinglePcnNetwork(
 ): Promise<SinglePcnNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'bsn-node-gw-'));
   const root = await createRootCa({ commonName: 'test root CA', organization: 'test' });
-  const opCa = await issueCaCertificate(root, {
-    commonName: 'operator CA',
+  const caOf = async (commonName: string, organization: string, purpose: 'org' | 'orderer' | 'pcn') => {
+    const ca = await issueCaCertificate(root, { commonName, organization, purpose });
+    return { certPem: ca.certPem, keyPem: ca.keyPem! };
+  };
+  const opCa = await caOf('operator CA', 'operator', 'org');
+  const admin = await issueUserCertificate(opCa, { id: 'admin', organization: 'operator', role: 'admin' });
+  const ordCa = await caOf('orderer CA', 'operator', 'orderer');
+  const orderer = await issueNodeCertificate(ordCa, {
+    id: 'orderer1',
     organization: 'operator',
-    purpose: 'org',
+    hosts: ['127.0.0.1'],
+    role: 'orderer',
   });
-  const opCaCred = { certPem: opCa.certPem, keyPem: opCa.keyPem! };
-  const admin = await issueUserCertificate(opCaCred, {
-    id: 'admin',
-    organization: 'operator',
-    role: 'admin',
-  });
-  const ordCa = await issueCaCertificate(root, {
-    commonName: 'orderer CA',
-    organization: 'operator',
-    purpose: 'orderer',
-  });
-  const orderer = await issueNodeCertificate(
-    { certPem: ordCa.certPem, keyPem: ordCa.keyPem! },
-    { id: 'orderer1', organization: 'operator', hosts: ['127.0.0.1'], role: 'orderer' },
-  );
-  const pcnCa = await issueCaCertificate(root, {
-    commonName: 'pcn1 operator CA',
+  const pcnCa = await caOf('pcn1 operator CA', 'pcn1-operator', 'pcn');
+  const node = await issueNodeCertificate(pcnCa, {
+    id: 'pcn1',
     organization: 'pcn1-operator',
-    purpose: 'pcn',
+    hosts: ['127.0.0.1'],
   });
-  const node = await issueNodeCertificate(
-    { certPem: pcnCa.certPem, keyPem: pcnCa.keyPem! },
-    { id: 'pcn1', organization: 'pcn1-operator', hosts: ['127.0.0.1'] },
-  );
   // Identities travel as their certificate followed by the issuing CA, as the network's files hold them.
   const bundle = (leaf: string, ca: string) => (leaf.endsWith('\n') ? leaf + ca : `${leaf}\n${ca}`);
   const adminBundle = bundle(admin.certPem, opCa.certPem);
@@ -119,7 +119,31 @@ export async function startSinglePcnNetwork(
     maxTxPerBlock: opts.ordererBlockSize ?? 500,
     maxBlockDelayMs: 5,
   });
-  const sign = (chain: string, contract: string, method: string, args: readonly JsonValue[]) =>
+  interface Identity {
+    readonly bundle: string;
+    readonly keyPem: string;
+  }
+  const adminId: Identity = { bundle: adminBundle, keyPem: admin.keyPem! };
+  const roleIds = new Map<string, Promise<Identity>>();
+  /** A user of the operator organisation acting as `role`, made once per role. */
+  const identityAs = (role: string): Promise<Identity> => {
+    let id = roleIds.get(role);
+    if (!id) {
+      id = issueUserCertificate(opCa, { id: `user-${role}`, organization: 'operator', role }).then((u) => ({
+        bundle: bundle(u.certPem, opCa.certPem),
+        keyPem: u.keyPem!,
+      }));
+      roleIds.set(role, id);
+    }
+    return id;
+  };
+  const signWith = (
+    who: Identity,
+    chain: string,
+    contract: string,
+    method: string,
+    args: readonly JsonValue[],
+  ) =>
     signTransaction(
       {
         chain,
@@ -128,10 +152,12 @@ export async function startSinglePcnNetwork(
         args,
         nonce: `${method}-${Math.random().toString(36).slice(2)}`,
         expires: Date.now() + 10 * 60_000,
-        signer: adminBundle,
+        signer: who.bundle,
       },
-      admin.keyPem!,
+      who.keyPem,
     );
+  const sign = (chain: string, contract: string, method: string, args: readonly JsonValue[]) =>
+    signWith(adminId, chain, contract, method, args);
   const genesis: SystemGenesisConfig = {
     networkId: 'gateway-test',
     rootCertPem: root.certPem,
@@ -214,6 +240,7 @@ export async function startSinglePcnNetwork(
 
     return {
       pcn,
+      orderer: solo,
       app: gw.app,
       gateway,
       rootCertPem: root.certPem,
@@ -224,16 +251,12 @@ export async function startSinglePcnNetwork(
         signRequest({ method: 'GET', path }, { certPem: adminBundle, privateKey: admin.keyPem! })
           .authorization,
       authorizationAs: async (role, path) => {
-        const user = await issueUserCertificate(opCaCred, {
-          id: `user-${role}`,
-          organization: 'operator',
-          role,
-        });
-        return signRequest(
-          { method: 'GET', path },
-          { certPem: bundle(user.certPem, opCa.certPem), privateKey: user.keyPem! },
-        ).authorization;
+        const who = await identityAs(role);
+        return signRequest({ method: 'GET', path }, { certPem: who.bundle, privateKey: who.keyPem })
+          .authorization;
       },
+      signAs: async (role, chain, contract, method, args) =>
+        signWith(await identityAs(role), chain, contract, method, args),
       submitFinal,
       query: (tx, proof) =>
         post<QueryResponse>(`/v1/chains/${tx.payload.chain}/query${proof ? '?proof=true' : ''}`, tx),
