@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type Block, isBsnError, receiptsRoot, signBlockHeader, transactionId, ZERO_HASH } from '@bsn/core';
-import { Chain, type ChainOptions, type ContractRuntime } from '@bsn/ledger';
+import { Chain, type ChainOptions, type ContractRuntime, replayChain } from '@bsn/ledger';
 import {
   fixedTx,
   makeBlock,
@@ -571,14 +571,14 @@ describe('Chain.commitBlock', () => {
 describe('access rules during execution (ChainOptions.authorize)', () => {
   it('fails a refused call with the rule’s code, spends its txId, and lets the block’s other transactions commit', () => {
     const seen: Array<[string, string, string, number]> = [];
-    const { chain } = open({
-      authorize: (caller, contract, method, block) => {
-        seen.push([caller.id, contract, method, block.height]);
-        return caller.id === 'bob'
-          ? { code: 'BSN_SYSTEM_METHOD_NOT_ALLOWED', message: `bob may not call "${method}"` }
-          : undefined;
-      },
-    });
+    const authorize: NonNullable<ChainOptions['authorize']> = (caller, contract, method, block) => {
+      seen.push([caller.id, contract, method, block.height]);
+      return caller.id === 'bob'
+        ? { code: 'BSN_SYSTEM_METHOD_NOT_ALLOWED', message: `bob may not call "${method}"` }
+        : undefined;
+    };
+    const file = tempPath();
+    const { chain, certs } = open({ authorize, path: file });
     const refused = put(bob, 'b', 1);
     const allowed = put(alice, 'a', 1);
     const { result } = commitTxs(chain, [refused, allowed]);
@@ -599,5 +599,18 @@ describe('access rules during execution (ChainOptions.authorize)', () => {
     // Its txId is spent: the same transaction in a later block is a duplicate, not a second try.
     const again = commitTxs(chain, [refused]).result;
     assert.equal(again.receipts[0]?.error?.code, 'BSN_TX_DUPLICATE');
+    // The rules are part of execution: a replay matches with them, and not without.
+    chain.close();
+    const replay = {
+      chain: 'c1',
+      runtimes: new Map([['native', testRuntime()]]),
+      contracts: testContracts,
+      certificates: certs,
+      ordererKeys: new Map([[orderer.id, orderer.keys.publicKeyPem]]),
+    };
+    assert.equal(replayChain(file, { ...replay, authorize }).ok, true);
+    const without = replayChain(file, replay);
+    assert.equal(without.ok, false);
+    assert.equal(without.mismatches[0]?.height, 1);
   });
 });
