@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type Block, blockHash, canonicalString, ZERO_HASH } from '@bsn/core';
-import { FramedFile } from '@bsn/ordering';
 import fc from 'fast-check';
 import { BlockFile } from '../../src/block-file.js';
 import { RecentBlocks } from '../../src/recent-blocks.js';
+import { stringifiedRecords } from '../support/stringified-records.js';
 import { tempDir } from '../support/transactions.js';
 
 const cleanups: (() => void)[] = [];
@@ -113,16 +113,6 @@ test('one byte bound covers every chain sharing the cache, oldest block of any c
   assert.deepEqual([cache.blocks, cache.bytes], [0, 0]);
 });
 
-/** The bytes a block stream sent before it sent stored bytes: the stored record, parsed and stringified. */
-async function oldStreamBytes(path: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  const f = await FramedFile.open(path, (payload) => {
-    out.push(Buffer.from(JSON.stringify(JSON.parse(payload.toString('utf8')))));
-  });
-  await f.close();
-  return out;
-}
-
 /** A block of transactions encoded the way the orderer encodes them (canonically). */
 function canonicalBlock(height: number, prevHash: string, args: unknown[][]) {
   const header = { chain: 'c1', height, prevHash, txRoot: '0'.repeat(64), time: height, orderer: 'o' };
@@ -165,7 +155,7 @@ test('the JSON of a block is byte for byte what stringifying the stored block ga
           prevHash = blockHash(block.header);
         }
         await file.close();
-        const expected = await oldStreamBytes(path);
+        const expected = await stringifiedRecords(path);
         assert.deepEqual(sent, expected);
         const reopened = await BlockFile.open(path, 'c1', () => {});
         for (let h = 1; h <= blocks.length; h++)

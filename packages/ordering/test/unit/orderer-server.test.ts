@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
 import {
-  FramedFile,
   OrdererServer,
   type OrdererServerOptions,
   parseOrdererArgs,
@@ -15,6 +14,7 @@ import {
   SoloOrderer,
 } from '@bsn/ordering';
 import { hasOpenssl, makeCertificates, type TestCredential } from '../support/certificates.js';
+import { stringifiedRecords } from '../support/stringified-records.js';
 import { makeTx, take, tempDir } from '../support/transactions.js';
 
 const key = generateKeyPair();
@@ -256,16 +256,6 @@ async function rawLines(url: string, chain: string, from: number, count: number)
   }
   ac.abort();
   return lines.slice(0, count);
-}
-
-/** What a block stream sent before it sent stored bytes: each stored record parsed and stringified. */
-async function stringifiedRecords(path: string): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  const f = await FramedFile.open(path, (p) =>
-    out.push(Buffer.from(JSON.stringify(JSON.parse(p.toString())))),
-  );
-  await f.close();
-  return out;
 }
 
 describe('block stream bytes', () => {
