@@ -26,6 +26,23 @@ export function fakeFetch(route: Route): typeof fetch {
   }) as typeof fetch;
 }
 
+/**
+ * A gateway's routes: `/v1/network` answers `network`, `/v1/chains/<id>` answers `chains[id]`, and
+ * any other path `rest`.
+ */
+export function gatewayRoute(
+  network: unknown,
+  chains: Readonly<Record<string, unknown>> = {},
+  rest: (path: string, url: URL) => unknown = () => undefined,
+): Route {
+  return (_method, path, url) => {
+    if (path === '/v1/network') return network;
+    const chain = path.startsWith('/v1/chains/') ? path.slice('/v1/chains/'.length) : '';
+    if (Object.hasOwn(chains, chain)) return chains[chain];
+    return rest(path, url);
+  };
+}
+
 /** A client of `net`'s user talking to `route` (one attempt per call, no backoff). */
 export function clientFor(net: Network, route: Route, options: Partial<ClientOptions> = {}): Client {
   return createClient({

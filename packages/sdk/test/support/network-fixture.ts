@@ -4,6 +4,7 @@
  * organisation with one user, and helpers that produce gateway answers shaped by @bsn/api's schemas.
  */
 import type {
+  BlockResponse,
   ChainResponse,
   NetworkResponse,
   QueryResponse,
@@ -43,6 +44,7 @@ import {
   issueNodeCertificate,
   issueUserCertificate,
 } from '@bsn/pki';
+import type { Host } from '@bsn/sdk';
 
 export interface Pcn {
   readonly id: string;
@@ -111,6 +113,16 @@ export async function buildNetwork(pcnCount = 5): Promise<Network> {
   };
 }
 
+/** A verifier's trust in `net`: its root, and its PCN operator CA as a known intermediate. */
+export function trustOf(net: Network): { rootCertPem: string; intermediates: string[] } {
+  return { rootCertPem: net.root.certPem, intermediates: [net.pcnCa.certPem] };
+}
+
+/** The hosting-set entries (`Host`) of `pcns`. */
+export function asHosts(pcns: readonly Pcn[]): Host[] {
+  return pcns.map((p) => ({ pcn: p.id, certPem: p.certPem }));
+}
+
 /** A commit certificate on `statement` with votes of `signers`. */
 export function certify(statement: CommitStatement, signers: readonly Pcn[]): CommitCertificate {
   return {
@@ -147,6 +159,38 @@ export class FixtureState {
       proof: sparseMerkleProof(this.#leaves(), stateKeyHash(contract, key)) as StateRead['proof'],
     };
   }
+}
+
+/** A system-chain statement at `height` (its state root made up unless given). */
+export function systemStatement(height: number, stateRoot = 'cd'.repeat(32)): CommitStatement {
+  return { chain: 'system', height, blockHash: 'ab'.repeat(32), stateRoot, receiptsRoot: 'ef'.repeat(32) };
+}
+
+/** A state of `chain` certified at `height` by `signers`. */
+export interface CertifiedState {
+  readonly state: FixtureState;
+  readonly cert: CommitCertificate;
+  readonly height: number;
+}
+
+/** Certifies `state` as `chain`@`height` with votes of `signers` (block hash and receipts root made up). */
+export function certifiedState(
+  state: FixtureState,
+  chain: string,
+  height: number,
+  signers: readonly Pcn[],
+): CertifiedState {
+  const cert = certify(
+    {
+      chain,
+      height,
+      blockHash: height.toString(16).padStart(64, '0'),
+      stateRoot: state.root(),
+      receiptsRoot: 'bb'.repeat(32),
+    },
+    signers,
+  );
+  return { state, cert, height };
 }
 
 /** A signed user transaction. */
@@ -205,6 +249,20 @@ export function buildBlock(
   return { block, receipts, statement };
 }
 
+/** The gateway's answer about a block. */
+export function blockResponse(
+  built: ReturnType<typeof buildBlock>,
+  certificate: CommitCertificate | null,
+): BlockResponse {
+  return {
+    block: built.block,
+    hash: built.statement.blockHash,
+    receipts: built.receipts,
+    commit: { stateRoot: built.statement.stateRoot, receiptsRoot: built.statement.receiptsRoot },
+    certificate,
+  };
+}
+
 /** The gateway's answer about transaction `index` of a block. */
 export function transactionResponse(
   built: ReturnType<typeof buildBlock>,
@@ -255,17 +313,18 @@ export function systemState(
   return s;
 }
 
-/** GET /v1/network. */
+/** GET /v1/network, listing `pcns` (default every PCN of the network). */
 export function networkResponse(
   net: Network,
   systemCert: CommitCertificate | null,
   systemHeight = 7,
+  pcns: readonly Pcn[] = net.pcns,
 ): NetworkResponse {
   return {
     networkId: 'bsn-test',
     rootCertPem: net.root.certPem,
     intermediates: [net.pcnCa.certPem],
-    pcns: net.pcns.map((p) => ({ id: p.id, gateway: p.gateway, certPem: p.certPem })),
+    pcns: pcns.map((p) => ({ id: p.id, gateway: p.gateway, certPem: p.certPem })),
     systemChain: { height: systemHeight, certificate: systemCert },
   };
 }
@@ -280,16 +339,7 @@ export function chainResponse(
   systemHeight = 7,
 ): { response: ChainResponse; systemCert: CommitCertificate } {
   const stateRoot = sys.root();
-  const systemCert = certify(
-    {
-      chain: 'system',
-      height: systemHeight,
-      blockHash: 'ab'.repeat(32),
-      stateRoot,
-      receiptsRoot: 'cd'.repeat(32),
-    },
-    systemSigners,
-  );
+  const systemCert = certify(systemStatement(systemHeight, stateRoot), systemSigners);
   return {
     systemCert,
     response: {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { TransactionResponse } from '@bsn/api';
-import { BsnError, type CommitCertificate, signCommitVote } from '@bsn/core';
+import { type CommitCertificate, signCommitVote } from '@bsn/core';
 import {
-  type Host,
   type ProvenStateReader,
   verifyBlock,
   verifyCertificate,
@@ -13,7 +12,10 @@ import {
   verifyReceipt,
   verifyStateResponse,
 } from '@bsn/sdk';
+import { rejects } from '../support/error-code.js';
 import {
+  asHosts,
+  blockResponse,
   buildBlock,
   buildNetwork,
   certify,
@@ -25,30 +27,23 @@ import {
   queryResponse,
   stateResponse,
   systemState,
+  systemStatement,
   transactionResponse,
+  trustOf,
   userTx,
 } from '../support/network-fixture.js';
-
-function rejects(fn: () => unknown, code: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof BsnError, `expected a BsnError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 describe('verification with no trust in the answering PCN', () => {
   let net: Network;
   let hosts: Pcn[]; // pcn-a..pcn-d host the service; pcn-e is a network PCN that does not
   let trust: { rootCertPem: string; intermediates: string[] };
-  const asHosts = (list: readonly Pcn[]): Host[] => list.map((p) => ({ pcn: p.id, certPem: p.certPem }));
   let built: ReturnType<typeof buildBlock>;
   let state: FixtureState;
 
   before(async () => {
     net = await buildNetwork(5);
     hosts = net.pcns.slice(0, 4);
-    trust = { rootCertPem: net.root.certPem, intermediates: [net.pcnCa.certPem] };
+    trust = trustOf(net);
     state = new FixtureState().set('notary', 'doc/1', { hash: 'aa' }).set('notary', 'doc/2', { hash: 'bb' });
     const txs = [0, 1, 2].map((i) => userTx(net, 'svc-notary', 'put', [`doc/${i}`], `n${i}`));
     built = buildBlock(net, 'svc-notary', 3, txs, state.root());
@@ -346,16 +341,7 @@ describe('verification with no trust in the answering PCN', () => {
     });
 
     it('accepts the network under the configured root and rejects one under another root', async () => {
-      const sysCert = certify(
-        {
-          chain: 'system',
-          height: 7,
-          blockHash: 'ab'.repeat(32),
-          stateRoot: 'cd'.repeat(32),
-          receiptsRoot: 'ef'.repeat(32),
-        },
-        net.pcns.slice(0, 4),
-      );
+      const sysCert = certify(systemStatement(7), net.pcns.slice(0, 4));
       const ok = verifyNetwork(networkResponse(net, sysCert), { rootCertPem: net.root.certPem });
       assert.equal(ok.hosts.length, 5);
       const other = await buildNetwork(1);
@@ -378,14 +364,7 @@ describe('verification with no trust in the answering PCN', () => {
 
   describe('blocks', () => {
     it('accepts a certified block and rejects one whose transactions or receipts were altered (BSN_SDK_BLOCK_INVALID)', () => {
-      const cert = certify(built.statement, hosts.slice(0, 3));
-      const answer = {
-        block: built.block,
-        hash: built.statement.blockHash,
-        receipts: built.receipts,
-        commit: { stateRoot: built.statement.stateRoot, receiptsRoot: built.statement.receiptsRoot },
-        certificate: cert,
-      };
+      const answer = blockResponse(built, certify(built.statement, hosts.slice(0, 3)));
       assert.deepEqual(verifyBlock(answer, { ...trust, hosts: asHosts(hosts) })?.signers, [
         'pcn-a',
         'pcn-b',
