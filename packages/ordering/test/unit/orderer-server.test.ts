@@ -237,25 +237,48 @@ describe('OrdererServer and RemoteOrderer', () => {
   });
 });
 
-/** The first `count` block lines of a raw block stream (heartbeats skipped), as the bytes received. */
-async function rawLines(url: string, chain: string, from: number, count: number): Promise<Buffer[]> {
-  const ac = new AbortController();
-  const res = await fetch(`${url}/v1/orderer/chains/${chain}/blocks?from=${from}`, { signal: ac.signal });
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  let pending = Buffer.alloc(0);
-  const lines: Buffer[] = [];
-  while (lines.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending = Buffer.concat([pending, value]);
-    for (let nl = pending.indexOf(10); nl >= 0; nl = pending.indexOf(10)) {
-      const line = pending.subarray(0, nl);
-      pending = pending.subarray(nl + 1);
-      if (line.toString() !== '{}') lines.push(Buffer.from(line));
+/** Reads the block lines of a raw NDJSON block stream, heartbeats skipped, as the bytes received. */
+class BlockLines {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** What came after the last line returned: the next lines of the same chunk, or the start of one. */
+  private pending = Buffer.alloc(0);
+
+  constructor(body: ReadableStream<Uint8Array> | null) {
+    this.reader = (body as ReadableStream<Uint8Array>).getReader();
+  }
+
+  /** The next block line; fails if the stream ends first. */
+  async next(): Promise<Buffer> {
+    for (;;) {
+      for (let nl = this.pending.indexOf(10); nl >= 0; nl = this.pending.indexOf(10)) {
+        const line = this.pending.subarray(0, nl);
+        this.pending = this.pending.subarray(nl + 1);
+        if (line.toString() !== '{}') return Buffer.from(line);
+      }
+      const { value, done } = await this.reader.read();
+      assert.ok(!done, 'the stream ended');
+      this.pending = Buffer.concat([this.pending, value]);
     }
   }
-  ac.abort();
-  return lines.slice(0, count);
+
+  /** Ends the stream. */
+  cancel(): Promise<void> {
+    return this.reader.cancel();
+  }
+}
+
+/** The first `count` block lines of a block stream, as the bytes received. */
+async function rawLines(url: string, chain: string, from: number, count: number): Promise<Buffer[]> {
+  const ac = new AbortController();
+  try {
+    const res = await fetch(`${url}/v1/orderer/chains/${chain}/blocks?from=${from}`, { signal: ac.signal });
+    const lines = new BlockLines(res.body);
+    const out: Buffer[] = [];
+    while (out.length < count) out.push(await lines.next());
+    return out;
+  } finally {
+    ac.abort();
+  }
 }
 
 describe('block stream bytes', () => {
@@ -388,19 +411,6 @@ describe('OrdererServer connection limits', () => {
     await svc.orderer.close();
   });
 
-  /** The next block line of a raw NDJSON stream, heartbeats skipped. */
-  async function nextBlockLine(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      assert.ok(!done, 'the stream ended');
-      text += Buffer.from(value).toString();
-      const lines = text.split('\n').filter((l) => l !== '' && l !== '{}');
-      if (lines.length > 0 && text.includes(`${lines[0]}\n`)) return lines[0] as string;
-      text = lines.join('\n');
-    }
-  }
-
   test('refuses a block stream beyond maxStreamsPerClient, and the client keeps its other streams', {
     timeout: 10_000,
   }, async () => {
@@ -426,13 +436,13 @@ describe('OrdererServer connection limits', () => {
     await assert.rejects(take(remote.blocks('c2', 1), 1), code('BSN_ORDERING_STREAM_LIMIT'));
 
     // The streams already open still deliver.
-    const readers = open.map((r) => (r.body as ReadableStream<Uint8Array>).getReader());
+    const streams = open.map((r) => new BlockLines(r.body));
     const tx0 = makeTx('c0', 'zero');
     const tx1 = makeTx('c1', 'one');
     await Promise.all([remote.submit(tx0), remote.submit(tx1)]);
-    const lines = await Promise.all(readers.map((r) => nextBlockLine(r)));
+    const lines = await Promise.all(streams.map((l) => l.next()));
     assert.deepEqual(
-      lines.map((l) => (JSON.parse(l) as Block).txs[0]?.payload.nonce),
+      lines.map((l) => (JSON.parse(l.toString()) as Block).txs[0]?.payload.nonce),
       ['zero', 'one'],
     );
 
@@ -446,9 +456,9 @@ describe('OrdererServer connection limits', () => {
       again = await fetch(`${url}/v1/orderer/chains/c1/blocks?from=1`);
     }
     assert.equal(again.status, 200);
-    const reader = (again.body as ReadableStream<Uint8Array>).getReader();
-    assert.equal((JSON.parse(await nextBlockLine(reader)) as Block).txs[0]?.payload.nonce, 'one');
-    await reader.cancel();
+    const againLines = new BlockLines(again.body);
+    assert.equal((JSON.parse((await againLines.next()).toString()) as Block).txs[0]?.payload.nonce, 'one');
+    await againLines.cancel();
     held[0]?.abort();
     await remote.close();
     await svc.server.close();
