@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
 import {
+  type InspectableOrderer,
+  type Orderer,
   OrdererServer,
   type OrdererServerOptions,
   parseOrdererArgs,
@@ -318,6 +320,64 @@ describe('block stream bytes', () => {
     ]);
     assert.ok(a[0] !== undefined && a[0] === b[0], 'one Buffer object');
     await svc.stop();
+  });
+
+  /** An orderer in a fresh directory whose chain c1 has one block cut. */
+  async function ordererWithOneBlock(): Promise<SoloOrderer> {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({
+      dir: t.dir,
+      id: 'svc',
+      keyPem: key.privateKeyPem,
+      maxBlockDelayMs: 5,
+    });
+    await orderer.submit(makeTx('c1', 'a'));
+    while (orderer.height('c1') < 1) await new Promise((r) => setTimeout(r, 5));
+    return orderer;
+  }
+
+  /** The first block line a new OrdererServer of `orderer` streams for c1, after checking the 200. */
+  async function firstStreamedLine(orderer: InspectableOrderer): Promise<string> {
+    const server = new OrdererServer({}, { orderer });
+    try {
+      const res = await fetch(`${await server.listen()}/v1/orderer/chains/c1/blocks?from=1`);
+      assert.equal(res.status, 200);
+      const lines = new BlockLines(res.body);
+      const line = (await lines.next()).toString();
+      await lines.cancel();
+      return line;
+    } finally {
+      await server.close();
+    }
+  }
+
+  test("a block stream sends what the orderer's blockJson gives, and never stringifies blocks itself", async () => {
+    const orderer = await ordererWithOneBlock();
+    try {
+      orderer.blocks = () => {
+        throw new Error('the server stringified blocks');
+      };
+      assert.match(await firstStreamedLine(orderer), /"height":1[,}]/);
+    } finally {
+      await orderer.close();
+    }
+  });
+
+  test('a block stream of an orderer without blockJson sends each block stringified', async () => {
+    const solo = await ordererWithOneBlock();
+    try {
+      const orderer: Orderer = {
+        submit: (tx) => solo.submit(tx),
+        blocks: (chain, from, signal) => solo.blocks(chain, from, signal),
+        height: (chain) => solo.height(chain),
+        close: () => solo.close(),
+      };
+      const [block] = await take(solo.blocks('c1', 1), 1);
+      assert.equal(await firstStreamedLine(orderer), JSON.stringify(block));
+    } finally {
+      await solo.close();
+    }
   });
 });
 
