@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { defaultHostingRecordLayout, type HostingRecordLayout } from '@bsn/api';
 import { DEFAULT_HASH, type HashAlgorithm } from '@bsn/core';
 import type { TrustStore } from '@bsn/pki';
-import { BaseError, staleAnswer } from './errors.js';
+import { BaseError, invalidParameter, staleAnswer } from './errors.js';
 import type { Identity } from './identity.js';
 import { defaultRetryOptions, type RetryOptions, type TransportConfig } from './transport.js';
 import type { Host } from './verify/verifyCertificate.js';
@@ -118,15 +118,16 @@ function gatewayList(gateway: string | readonly string[]): string[] {
 
 function pinnedPcns(pcns: readonly string[] | undefined): PinnedPcns | undefined {
   if (pcns === undefined) return undefined;
-  if (
-    !Array.isArray(pcns) ||
-    pcns.length === 0 ||
-    pcns.some((id) => typeof id !== 'string' || id.length === 0) ||
-    new Set(pcns).size !== pcns.length
-  ) {
-    throw new BaseError('BSN_SDK_INVALID_PARAMETER', 'pcns must be a non-empty list of distinct PCN ids', {
-      details: { field: 'pcns' },
-    });
+  if (!Array.isArray(pcns) || pcns.length === 0)
+    throw invalidParameter('pcns', 'must be a non-empty list of PCN ids');
+  const seen = new Set<string>();
+  for (const id of pcns as readonly unknown[]) {
+    if (typeof id !== 'string' || id.length === 0)
+      throw invalidParameter('pcns', `has ${JSON.stringify(id) ?? String(id)}, which is not a PCN id`, {
+        bad: id,
+      });
+    if (seen.has(id)) throw invalidParameter('pcns', `lists ${id} twice`, { bad: id });
+    seen.add(id);
   }
   return { ids: Object.freeze([...pcns]), source: 'options' };
 }

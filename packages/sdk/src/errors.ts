@@ -150,3 +150,14 @@ export function staleAnswer(chain: string, height: number, known: number, what: 
     { details: { chain, height, verifiedHeight: known } },
   );
 }
+
+/** BSN_SDK_INVALID_PARAMETER: `field` (named in details, with anything else `details` gives) `message`. */
+export function invalidParameter(
+  field: string,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): BaseError {
+  return new BaseError('BSN_SDK_INVALID_PARAMETER', `${field} ${message}`, {
+    details: { ...details, field },
+  });
+}

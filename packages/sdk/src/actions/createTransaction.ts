@@ -7,7 +7,7 @@ import {
   signTransaction,
   transactionId,
 } from '@bsn/core';
-import { BaseError } from '../errors.js';
+import { BaseError, invalidParameter as invalid } from '../errors.js';
 import type { Identity } from '../identity.js';
 
 /** Parameters of {@link createTransaction}. */
@@ -34,10 +34,6 @@ export type CreateTransactionErrorType = BaseError;
 
 /** Default validity of a transaction envelope. */
 export const DEFAULT_TRANSACTION_TTL_MS = 5 * 60_000;
-
-function invalid(field: string, message: string): BaseError {
-  return new BaseError('BSN_SDK_INVALID_PARAMETER', `${field} ${message}`, { details: { field } });
-}
 
 /** Builds and signs a transaction envelope with `identity` (also the body of a query). */
 export function createTransaction(

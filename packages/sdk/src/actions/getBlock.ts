@@ -1,4 +1,5 @@
 import { type BlockResponse, BlockResponseSchema, routeById, routePath } from '@bsn/api';
+import { assertHeight } from '../assertHeight.js';
 import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
@@ -27,6 +28,7 @@ export type GetBlockErrorType = BaseError;
 
 /** Fetches a block with its receipts and certificate, and checks them. */
 export async function getBlock(client: BaseClient, params: GetBlockParameters): Promise<GetBlockReturnType> {
+  if (params.height !== 'latest') assertHeight('height', params.height);
   const res = await request<BlockResponse>(client.transport, {
     method: 'GET',
     path: routePath(routeById('getBlock'), { chain: params.chain, height: params.height }),

@@ -1,5 +1,6 @@
 import { routeById, routePath, type StateResponse, StateResponseSchema } from '@bsn/api';
 import type { CommitCertificate } from '@bsn/core';
+import { assertHeight } from '../assertHeight.js';
 import { acceptVerifiedHeight, type BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { request } from '../transport.js';
@@ -33,6 +34,7 @@ export type GetStateErrorType = BaseError;
 
 /** Reads one state value of a contract; with `proof`, verifies it (or its absence) against a certified stateRoot. */
 export async function getState(client: BaseClient, params: GetStateParameters): Promise<GetStateReturnType> {
+  if (params.height !== undefined) assertHeight('height', params.height);
   const query = new URLSearchParams({ contract: params.contract });
   if (params.proof) query.set('proof', 'true');
   if (params.height !== undefined) query.set('height', String(params.height));

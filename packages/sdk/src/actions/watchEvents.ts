@@ -15,6 +15,7 @@ import {
   signRequest,
 } from '@bsn/api';
 import { Value } from '@sinclair/typebox/value';
+import { assertHeight } from '../assertHeight.js';
 import type { BaseClient } from '../client.js';
 import { BaseError } from '../errors.js';
 import { SseParser } from '../sse.js';
@@ -61,6 +62,7 @@ class Reconnect extends Error {}
  * transaction (`getTransaction`) by txId.
  */
 export function watchEvents(client: BaseClient, params: WatchEventsParameters): WatchEventsReturnType {
+  if (params.from !== undefined) assertHeight('from', params.from);
   const controller = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, controller.signal]) : controller.signal;
   let cursor: EventCursor | undefined =

@@ -195,15 +195,6 @@ describe('a gateway that lies to the SDK', () => {
       // the newest block may still wait for votes: the newest certificate trails the stated height
       assert.equal(verifyNetwork(networkResponse(net, at(6), 7), trust).height, 6);
     });
-
-    it('refuses a malformed pinned PCN list when the client is created', () => {
-      for (const bad of [[], ['pcn-a', 'pcn-a'], ['']]) {
-        assert.throws(
-          () => clientFor(net, () => undefined, { pcns: bad }),
-          hasCode('BSN_SDK_INVALID_PARAMETER'),
-        );
-      }
-    });
   });
 
   describe('about who hosts a chain', () => {
