@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import { type Block, blockHash, canonicalString, ZERO_HASH } from '@bsn/core';
 import fc from 'fast-check';
 import { BlockFile } from '../../src/block-file.js';
+import { FramedFile } from '../../src/framed-file.js';
 import { RecentBlocks } from '../../src/recent-blocks.js';
 import { stringifiedRecords } from '../support/stringified-records.js';
 import { tempDir } from '../support/transactions.js';
@@ -178,10 +179,12 @@ test('a block whose objects have digit-only member names is sent in the order Ja
   await file.close();
 });
 
-test('every reader of a recent block gets the one buffer of its JSON', async () => {
+test('every reader of a recent block gets the one buffer of its JSON, read from memory', async (t) => {
   const file = await BlockFile.open(join(freshDir(), 'shared.blocks'), 'c1');
   await appendBlocks(file, 2, 1_000_000);
+  const diskReads = t.mock.method(FramedFile.prototype, 'read');
   const [a, b] = await Promise.all([file.readJson(2), file.readJson(2)]);
+  assert.equal(diskReads.mock.callCount(), 0, 'a recent block reads nothing from disk');
   assert.equal(a, b, 'the same Buffer object, not two copies');
   await file.close();
 });
