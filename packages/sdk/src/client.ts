@@ -80,8 +80,8 @@ export interface BaseClient {
   readonly now: () => number;
   /** Proven hosting sets by chain id ('system' included). */
   readonly hostsCache: Map<string, CachedHosts>;
-  /** The system chain's hosting set; set on first use when not configured, then never changed. */
-  pinnedPcns: PinnedPcns | undefined;
+  /** The system chain's hosting set; set by `getNetwork` on first use when not configured, then never changed. */
+  readonly pinnedPcns: PinnedPcns | undefined;
   /**
    * The PCNs the last verified network description lists beyond the pinned ones: their votes on a
    * system-chain certificate neither count nor fail it. Set by `getNetwork`.

@@ -60,13 +60,12 @@ export async function getNetwork(
     throw err;
   }
   const { hosts, pcns, height } = verified;
+  // The client's view of the network is read-only to its users; only this action writes it.
+  const view = client as { -readonly [K in 'pinnedPcns' | 'unpinnedPcns']: BaseClient[K] };
   // Trust on first use; no await since reading `pins`, so no other call can have pinned meanwhile.
-  if (pins === undefined) client.pinnedPcns = { ids: hosts.map((h) => h.pcn), source: 'first-use' };
+  if (pins === undefined) view.pinnedPcns = { ids: hosts.map((h) => h.pcn), source: 'first-use' };
   const pinned = new Set(hosts.map((h) => h.pcn));
-  // Written only here, in step with the system hosts below; read-only to everyone else.
-  (client as { unpinnedPcns: readonly string[] }).unpinnedPcns = pcns
-    .map((h) => h.pcn)
-    .filter((id) => !pinned.has(id));
+  view.unpinnedPcns = pcns.map((h) => h.pcn).filter((id) => !pinned.has(id));
   client.hostsCache.set(SYSTEM_CHAIN_ID, { hosts, at: client.now() });
   acceptVerifiedHeight(client, SYSTEM_CHAIN_ID, height, { latest: false });
   return { network: res.body, hosts, pcns, height };

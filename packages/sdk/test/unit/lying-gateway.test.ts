@@ -162,6 +162,11 @@ describe('a gateway that lies to the SDK', () => {
         ['pcn-a', 'pcn-b', 'pcn-c', 'pcn-d'],
       );
       assert.deepEqual(client.pinnedPcns, { ids: pcns.map((p) => p.id), source: 'first-use' });
+      // only getNetwork sets the pinned set, once: to users it is read-only (never called, type-checked)
+      const _repin = () => {
+        // @ts-expect-error pinnedPcns is read-only
+        client.pinnedPcns = undefined;
+      };
       route = selfListingGateway();
       await assert.rejects(
         client.getNetwork(),
