@@ -15,7 +15,8 @@ import {
   RemoteOrderer,
   SoloOrderer,
 } from '@bsn/ordering';
-import { hasOpenssl, makeCertificates, type TestCredential } from '../support/certificates.js';
+import type { Credential } from '@bsn/pki';
+import { makeCertificates } from '../support/certificates.js';
 import { stringifiedRecords } from '../support/stringified-records.js';
 import { makeTx, take, tempDir } from '../support/transactions.js';
 
@@ -527,18 +528,15 @@ describe('OrdererServer connection limits', () => {
 
   test('counts the streams of each TLS client certificate apart, whatever the address', {
     timeout: 20_000,
-    skip: hasOpenssl() ? false : 'needs the openssl command line tool',
   }, async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const certs = makeCertificates(t.dir, ['pcn-a', 'pcn-b']);
-    const [a, b] = certs.clients as [TestCredential, TestCredential];
+    const certs = await makeCertificates(['pcn-a', 'pcn-b']);
+    const [a, b] = certs.clients as [Credential, Credential];
     const svc = await start({
       maxStreamsPerClient: 1,
       tls: { ...certs.server, caPem: certs.caPem, requestCert: true },
     });
     const url = `https://127.0.0.1:${svc.port}`;
-    const client = (c: TestCredential) => new RemoteOrderer({ url, tls: { caPem: certs.caPem, ...c } });
+    const client = (c: Credential) => new RemoteOrderer({ url, tls: { caPem: certs.caPem, ...c } });
     const firstA = client(a);
     await firstA.submit(makeTx('c1', 'x'));
     const ac = new AbortController();
