@@ -1,9 +1,9 @@
 import { type NetworkResponse, NetworkResponseSchema, routeById, routePath, SYSTEM_CHAIN_ID } from '@bsn/api';
 import { acceptVerifiedHeight, type BaseClient, clientTrust } from '../client.js';
-import { BaseError } from '../errors.js';
+import type { BaseError } from '../errors.js';
 import { request } from '../transport.js';
 import type { Host } from '../verify/verifyCertificate.js';
-import { type VerifyNetworkReturnType, verifyNetwork } from '../verify/verifyNetwork.js';
+import { verifyNetwork } from '../verify/verifyNetwork.js';
 
 /** Parameters of {@link getNetwork}. */
 export interface GetNetworkParameters {
@@ -38,28 +38,10 @@ export async function getNetwork(
     signal: params.signal,
   });
   const pins = client.pinnedPcns;
-  let verified: VerifyNetworkReturnType;
-  try {
-    verified = verifyNetwork(res.body, {
-      ...clientTrust(client),
-      ...(pins === undefined ? {} : { pcns: pins.ids }),
-    });
-  } catch (err) {
-    if (err instanceof BaseError && err.code === 'BSN_SDK_NETWORK_MISMATCH' && pins !== undefined) {
-      throw new BaseError(err.code, err.shortMessage, {
-        details: { ...err.details, pinnedBy: pins.source },
-        cause: err,
-        metaMessages:
-          pins.source === 'first-use'
-            ? [
-                'This client pinned the PCNs of the first network description it verified (no ClientOptions.pcns).',
-              ]
-            : [],
-      });
-    }
-    throw err;
-  }
-  const { hosts, pcns, height } = verified;
+  const { hosts, pcns, height } = verifyNetwork(res.body, {
+    ...clientTrust(client),
+    ...(pins === undefined ? {} : { pcns: pins.ids, pinnedBy: pins.source }),
+  });
   // The client's view of the network is read-only to its users; only this action writes it.
   const view = client as { -readonly [K in 'pinnedPcns' | 'unpinnedPcns']: BaseClient[K] };
   // Trust on first use; no await since reading `pins`, so no other call can have pinned meanwhile.

@@ -27,6 +27,11 @@ export interface VerifyNetworkOptions extends TrustOptions {
    * refused (BSN_SDK_NETWORK_MISMATCH). When absent, every PCN the answer lists counts.
    */
   readonly pcns?: readonly string[];
+  /**
+   * Where `pcns` came from, told in a BSN_SDK_NETWORK_MISMATCH (`details.pinnedBy`): `options`, as
+   * configured; `first-use`, the PCNs of the first description a client verified.
+   */
+  readonly pinnedBy?: 'options' | 'first-use';
 }
 
 /** A network description that verified. */
@@ -120,7 +125,20 @@ export function verifyNetwork(
       throw new BaseError(
         'BSN_SDK_NETWORK_MISMATCH',
         `gateway describes network ${network.networkId} without pinned PCN(s) ${missing.join(', ')}`,
-        { details: { networkId: network.networkId, missing, pinned: [...options.pcns] } },
+        {
+          details: {
+            networkId: network.networkId,
+            missing,
+            pinned: [...options.pcns],
+            ...(options.pinnedBy === undefined ? {} : { pinnedBy: options.pinnedBy }),
+          },
+          metaMessages:
+            options.pinnedBy === 'first-use'
+              ? [
+                  'This client pinned the PCNs of the first network description it verified (no ClientOptions.pcns).',
+                ]
+              : [],
+        },
       );
     }
     const pinned = new Set(options.pcns);

@@ -170,7 +170,10 @@ describe('a gateway that lies to the SDK', () => {
       route = selfListingGateway();
       await assert.rejects(
         client.getNetwork(),
-        hasCode('BSN_SDK_NETWORK_MISMATCH', (err) => assert.equal(err.details.pinnedBy, 'first-use')),
+        hasCode('BSN_SDK_NETWORK_MISMATCH', (err) => {
+          assert.equal(err.details.pinnedBy, 'first-use');
+          assert.match(err.message, /pinned the PCNs of the first network description it verified/);
+        }),
       );
     });
 
