@@ -14,8 +14,9 @@ import {
   serviceOfChain,
   splitCertificateBundle,
 } from '@bsn/api';
-import { type HashAlgorithm, type JsonValue, verifyStateProof } from '@bsn/core';
+import type { HashAlgorithm } from '@bsn/core';
 import { BaseError, staleAnswer } from '../errors.js';
+import { provenReads } from './provenReads.js';
 import { assertTrustedHost, type Host, type TrustOptions, trustStoreFor } from './verifyCertificate.js';
 import { verifySystemCertificate } from './verifyNetwork.js';
 import { assertCertificateCovers } from './verifyReceipt.js';
@@ -79,31 +80,10 @@ export function verifyHostingProof(
     ...systemTrust,
     trustStore: store,
   });
-  const proven = new Map<string, unknown>();
-  for (const read of proof.reads) {
-    if (
-      !verifyStateProof(
-        proof.stateRoot,
-        read.contract,
-        read.key,
-        read.value as JsonValue | null,
-        read.proof,
-        options.hash,
-      )
-    ) {
-      throw new BaseError(
-        'BSN_SDK_STATE_PROOF_INVALID',
-        `system record ${read.contract}/${read.key} does not verify against the certified stateRoot`,
-        {
-          details: { contract: read.contract, key: read.key, stateRoot: proof.stateRoot },
-        },
-      );
-    }
-    proven.set(`${read.contract}\u0000${read.key}`, read.value);
-  }
+  const proven = provenReads(proof.stateRoot, proof.reads, options.hash);
   const name = serviceOfChain(chain, layout);
   if (name === undefined) throw invalid(`chain ${chain} is not a service chain`, { chain });
-  const record = proven.get(`${layout.serviceContract}\u0000${layout.servicePrefix}${name}`) as
+  const record = proven(layout.serviceContract, `${layout.servicePrefix}${name}`) as
     | { chain?: unknown; pcns?: unknown; status?: unknown }
     | null
     | undefined;
@@ -134,7 +114,7 @@ export function verifyHostingProof(
     if (!network.has(host.pcn)) {
       throw invalid(`host ${host.pcn} of ${chain} is not a PCN of the network`, { chain, pcn: host.pcn });
     }
-    const pcn = proven.get(`${layout.pcnContract}\u0000${layout.pcnPrefix}${host.pcn}`) as
+    const pcn = proven(layout.pcnContract, `${layout.pcnPrefix}${host.pcn}`) as
       | { certPem?: unknown; status?: unknown }
       | null
       | undefined;

@@ -5,14 +5,9 @@
  */
 
 import type { QueryResponse, StateRead, StateResponse } from '@bsn/api';
-import {
-  type CommitCertificate,
-  canonicalString,
-  type HashAlgorithm,
-  type JsonValue,
-  verifyStateProof,
-} from '@bsn/core';
+import { type CommitCertificate, canonicalString, type HashAlgorithm, type JsonValue } from '@bsn/core';
 import { BaseError } from '../errors.js';
+import { assertRead, provenReads } from './provenReads.js';
 import {
   type Host,
   type TrustOptions,
@@ -75,22 +70,6 @@ function certified(
   return { cert, stateRoot: answer.stateRoot };
 }
 
-function assertRead(
-  stateRoot: string,
-  read: { contract: string; key: string; value: unknown; proof: StateRead['proof'] },
-  hash?: HashAlgorithm,
-): void {
-  if (
-    !verifyStateProof(stateRoot, read.contract, read.key, read.value as JsonValue | null, read.proof, hash)
-  ) {
-    throw new BaseError(
-      'BSN_SDK_STATE_PROOF_INVALID',
-      `${read.value === null ? 'absence' : 'value'} of ${read.contract}/${read.key} does not verify against the certified stateRoot`,
-      { details: { contract: read.contract, key: read.key, stateRoot } },
-    );
-  }
-}
-
 /** Verifies a `query` answer given with proof=true for `chain`. */
 export function verifyQueryProof(
   chain: string,
@@ -100,20 +79,18 @@ export function verifyQueryProof(
   const { cert, stateRoot } = certified(response, chain);
   const signed = verifyCertificate(cert, options.hosts, options);
   const reads = response.reads ?? [];
-  for (const read of reads) assertRead(stateRoot, read, options.hash);
+  const proven = provenReads(stateRoot, reads, options.hash);
   if (options.recompute !== undefined) {
-    const proven = new Map<string, JsonValue | null>();
-    for (const read of reads) proven.set(`${read.contract}\u0000${read.key}`, read.value as JsonValue | null);
     const get: ProvenStateReader = (contract, key) => {
-      const id = `${contract}\u0000${key}`;
-      if (!proven.has(id)) {
+      const value = proven(contract, key);
+      if (value === undefined) {
         throw new BaseError(
           'BSN_SDK_STATE_PROOF_MISSING',
           `the answer carries no proof of ${contract}/${key}, which the result depends on`,
           { details: { contract, key, height: response.height } },
         );
       }
-      return proven.get(id) as JsonValue | null;
+      return value;
     };
     const expected = options.recompute(get);
     if (canonicalString(expected) !== canonicalString(response.result)) {
