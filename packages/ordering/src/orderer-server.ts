@@ -19,6 +19,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Orderer, TransactionStatus } from './orderer.js';
+import { positiveInt } from './positive-int.js';
 import { ORDERING_CHAIN_ID_PATTERN } from './transaction-schema.js';
 
 /** TLS settings of the orderer server. */
@@ -167,14 +168,16 @@ export class OrdererServer {
     const { orderer } = modules;
     const log = modules.log;
     const tls = this.opts.tls;
-    const limit = this.opts.maxStreamsPerClient;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new BsnError(
-        'BSN_INVALID_ARGUMENT',
-        'orderer server option maxStreamsPerClient must be a positive integer',
-        { details: { option: 'maxStreamsPerClient', value: limit } },
-      );
+    for (const name of [
+      'maxBodyBytes',
+      'heartbeatMs',
+      'maxConnections',
+      'idleTimeoutMs',
+      'maxStreamsPerClient',
+    ] as const) {
+      positiveInt('orderer server', name, this.opts[name]);
     }
+    const limit = this.opts.maxStreamsPerClient;
     if (this.opts.idleTimeoutMs <= this.opts.heartbeatMs) {
       throw new BsnError(
         'BSN_INVALID_ARGUMENT',

@@ -34,6 +34,7 @@ import { BlockFile, chainFileName, chainFromFileName } from './block-file.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { MAX_FRAME_PAYLOAD } from './framed-file.js';
 import type { Orderer, SubmitResult, TransactionStatus } from './orderer.js';
+import { positiveInt } from './positive-int.js';
 import { defaultRecentBlocksLimits, RecentBlocks } from './recent-blocks.js';
 import { TransactionLog } from './transaction-log.js';
 import { checkTransaction, ORDERING_CHAIN_ID_PATTERN } from './transaction-schema.js';
@@ -174,14 +175,6 @@ const EXPIRY_BUCKET_MS = 60_000;
 const MAX_BATCH = 10_000;
 const CHAIN_ID = new RegExp(ORDERING_CHAIN_ID_PATTERN);
 
-function positiveInt(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new BsnError('BSN_INVALID_ARGUMENT', `solo orderer option ${name} must be a positive integer`, {
-      details: { option: name, value },
-    });
-  }
-}
-
 /** The embedded single-process orderer with a write-ahead log. */
 export class SoloOrderer implements Orderer {
   private readonly opts: SoloOrdererOptions;
@@ -233,7 +226,7 @@ export class SoloOrderer implements Orderer {
       'maxChains',
       'recentBlockBytes',
     ] as const) {
-      positiveInt(name, opts[name]);
+      positiveInt('solo orderer', name, opts[name]);
     }
     if (!Number.isSafeInteger(opts.maxBlockDelayMs) || opts.maxBlockDelayMs < 0) {
       throw new BsnError(

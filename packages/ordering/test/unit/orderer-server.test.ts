@@ -567,6 +567,30 @@ describe('OrdererServer connection limits', () => {
     await orderer.close();
   });
 
+  test('refuses a size, count or interval option that is NaN or not a positive integer, naming it', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
+    for (const option of [
+      'maxBodyBytes',
+      'heartbeatMs',
+      'maxConnections',
+      'idleTimeoutMs',
+      'maxStreamsPerClient',
+    ] as const) {
+      for (const bad of [Number.NaN, 0, 2.5]) {
+        assert.throws(
+          () => new OrdererServer({ [option]: bad }, { orderer }),
+          (err: unknown) =>
+            code('BSN_INVALID_ARGUMENT')(err) &&
+            (err as Error).message === `orderer server option ${option} must be a positive integer`,
+          `${option} ${bad}`,
+        );
+      }
+    }
+    await orderer.close();
+  });
+
   test('refuses an idle timeout no longer than the stream heartbeat', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
