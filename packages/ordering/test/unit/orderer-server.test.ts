@@ -526,6 +526,41 @@ describe('OrdererServer connection limits', () => {
     await svc.orderer.close();
   });
 
+  test("counts stream requests pipelined on one connection against the client's cap", {
+    timeout: 10_000,
+  }, async () => {
+    const svc = await start({ maxStreamsPerClient: 2 });
+    // The server starts a stream by asking the orderer for its blocks: the event to wait for.
+    const blockJson = svc.orderer.blockJson.bind(svc.orderer);
+    let started = 0;
+    const twoStarted = new Promise<void>((resolve) => {
+      svc.orderer.blockJson = (...args) => {
+        if (++started === 2) resolve();
+        return blockJson(...args);
+      };
+    });
+    const socket = connect(svc.port, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      // Three stream requests in one TCP write: the connection answers only the first, but the
+      // server reads them all.
+      socket.write(
+        ['c0', 'c1', 'c2']
+          .map((c) => `GET /v1/orderer/chains/${c}/blocks?from=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`)
+          .join(''),
+      );
+      await twoStarted;
+      const refused = await fetch(`http://127.0.0.1:${svc.port}/v1/orderer/chains/c3/blocks?from=1`);
+      assert.equal(refused.status, 429);
+      const body = (await refused.json()) as { error: { code: string } };
+      assert.equal(body.error.code, 'BSN_ORDERING_STREAM_LIMIT');
+    } finally {
+      socket.destroy();
+      await svc.server.close();
+      await svc.orderer.close();
+    }
+  });
+
   test('counts the streams of each TLS client certificate apart, whatever the address', {
     timeout: 20_000,
   }, async () => {
