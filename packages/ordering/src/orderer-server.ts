@@ -299,15 +299,15 @@ export class OrdererServer {
     });
     this.streams.add(ac);
     const heartbeat = setInterval(() => res.write('{}\n'), this.opts.heartbeatMs);
-    let released = false;
-    // The client's stream slot is free as soon as the connection closes, even while the loop
-    // below still waits for the orderer's next block.
-    const stop = (): void => {
+    // Ends the stream once, whichever comes first: the connection closing (so the client's stream
+    // place is free at once, even while the loop below still waits for the orderer's next block)
+    // or the loop ending.
+    const end = (): void => {
+      if (!this.streams.delete(ac)) return;
       ac.abort();
-      if (!released) release();
-      released = true;
+      release();
     };
-    res.on('close', stop);
+    res.on('close', end);
     void (async () => {
       try {
         for await (const json of blocks) {
@@ -335,10 +335,7 @@ export class OrdererServer {
         if (!isBsnError(err, 'BSN_ORDERING_CLOSED')) log?.warn({ err }, 'block stream ended by an error');
       } finally {
         clearInterval(heartbeat);
-        res.off('close', stop);
-        if (!released) release();
-        released = true;
-        this.streams.delete(ac);
+        end();
         res.end();
       }
     })();

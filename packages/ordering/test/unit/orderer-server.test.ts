@@ -517,6 +517,11 @@ describe('OrdererServer connection limits', () => {
       again = await fetch(`${url}/v1/orderer/chains/c1/blocks?from=1`);
     }
     assert.equal(again.status, 200);
+    // The ended stream's place was freed once, not once for each way it ended (its connection
+    // closing, its loop ending): the client holds two streams again.
+    const beyond = await fetch(`${url}/v1/orderer/chains/c2/blocks?from=1`);
+    assert.equal(beyond.status, 429);
+    await beyond.body?.cancel();
     const againLines = new BlockLines(again.body);
     assert.equal((JSON.parse((await againLines.next()).toString()) as Block).txs[0]?.payload.nonce, 'one');
     await againLines.cancel();
