@@ -90,12 +90,13 @@ export class BlockFile {
   });
   /** Height → the read from disk in progress, which concurrent readers of the block share. */
   private readonly reading = new Map<number, Promise<Buffer>>();
-  /** Set once the open scan is done: blocks the scan drops from `recent` are held by nothing. */
-  private opened = false;
   private last: BlockHeader | undefined;
   private lastHash = ZERO_HASH;
 
-  // Set right after the scan in open(); the scan itself only needs the in-memory state.
+  /**
+   * Set once open() has scanned the file (the scan only needs the in-memory state). Until then,
+   * blocks the scan drops from `recent` are held by nothing, so they are not kept for sharing.
+   */
   private file!: FramedFile;
 
   private constructor(
@@ -103,7 +104,7 @@ export class BlockFile {
     cache: RecentBlocks,
   ) {
     this.recent = cache.chain((height, json) => {
-      if (this.opened) this.hold(height, json);
+      if (this.file !== undefined) this.hold(height, json);
     });
   }
 
@@ -131,7 +132,6 @@ export class BlockFile {
       bf.recent.clear();
       throw err;
     }
-    bf.opened = true;
     return bf;
   }
 
