@@ -15,12 +15,10 @@
 
 /** A block's JSON in the cache. */
 interface Entry {
-  /** Its chain's entries, height → entry. */
-  readonly chain: Map<number, Entry>;
+  /** The chain's view of the cache the block belongs to. */
+  readonly owner: RecentChainBlocks;
   readonly height: number;
   readonly json: Buffer;
-  /** Told when the entry is evicted (not when its chain is removed). */
-  readonly evicted: ((height: number, json: Buffer) => void) | undefined;
 }
 
 /** The bounds of a {@link RecentBlocks} cache. */
@@ -67,11 +65,9 @@ export class RecentBlocks {
   }
 
   /** @internal Adds a chain's block, then evicts the oldest blocks of any chain while over a bound. */
-  add(chain: Map<number, Entry>, height: number, json: Buffer, evicted: Entry['evicted']): void {
-    const old = chain.get(height);
-    if (old) this.remove(old);
-    const entry: Entry = { chain, height, json, evicted };
-    chain.set(height, entry);
+  add(owner: RecentChainBlocks, height: number, json: Buffer): void {
+    const entry: Entry = { owner, height, json };
+    owner.entries.set(height, entry);
     this.order.add(entry);
     this.held += json.length;
     while (
@@ -80,30 +76,35 @@ export class RecentBlocks {
     ) {
       const oldest = this.order.values().next().value as Entry;
       this.remove(oldest);
-      oldest.evicted?.(oldest.height, oldest.json);
+      oldest.owner.evicted?.(oldest.height, oldest.json);
     }
   }
 
   /** @internal Drops one entry. */
   remove(entry: Entry): void {
     if (!this.order.delete(entry)) return;
-    entry.chain.delete(entry.height);
+    entry.owner.entries.delete(entry.height);
     this.held -= entry.json.length;
   }
 }
 
 /** One chain's part of a {@link RecentBlocks} cache. */
 export class RecentChainBlocks {
-  private readonly entries = new Map<number, Entry>();
+  /** @internal The chain's blocks kept, height → entry. */
+  readonly entries = new Map<number, Entry>();
 
   constructor(
     private readonly cache: RecentBlocks,
-    private readonly evicted: ((height: number, json: Buffer) => void) | undefined,
+    /** @internal Told when one of the chain's blocks is evicted (not when the chain is cleared). */
+    readonly evicted: ((height: number, json: Buffer) => void) | undefined,
   ) {}
 
-  /** Keeps the JSON of the chain's block at `height` (evicting other blocks, of any chain, if over a bound). */
+  /**
+   * Keeps the JSON of the chain's block at `height`, a height not kept yet (a block file adds each
+   * block once), evicting other blocks, of any chain, if over a bound.
+   */
   set(height: number, json: Buffer): void {
-    this.cache.add(this.entries, height, json, this.evicted);
+    this.cache.add(this, height, json);
   }
 
   /** The kept JSON of the chain's block at `height`, if still kept. */
