@@ -150,6 +150,19 @@ describe('OrdererServer and RemoteOrderer', () => {
     const health = (await res.json()) as { status: string; pending: number };
     assert.equal(health.status, 'ok');
     assert.equal(health.pending, 0);
+
+    // Health also reports the recent-block cache: here the one block cut, and its JSON's bytes.
+    await svc.orderer.submit(makeTx('c1', 'a'));
+    while (svc.orderer.height('c1') < 1) await new Promise((r) => setTimeout(r, 5));
+    const [json] = await take(svc.orderer.blockJson('c1', 1), 1);
+    const cache = (await (await fetch(`${svc.url}/v1/orderer/health`)).json()) as {
+      cachedBlocks: number;
+      cachedBlockBytes: number;
+    };
+    assert.deepEqual(
+      { cachedBlocks: cache.cachedBlocks, cachedBlockBytes: cache.cachedBlockBytes },
+      { cachedBlocks: 1, cachedBlockBytes: json?.length },
+    );
     await svc.stop();
   });
 
