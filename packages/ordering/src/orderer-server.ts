@@ -154,6 +154,9 @@ async function* stringified(blocks: AsyncIterable<Block>): AsyncGenerator<string
   for await (const block of blocks) yield JSON.stringify(block);
 }
 
+/** The longest delay a Node timer keeps (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The orderer's HTTP(S) service. */
 export class OrdererServer {
   /** The Fastify instance (for in-process tests via `inject`). */
@@ -176,6 +179,18 @@ export class OrdererServer {
       'maxStreamsPerClient',
     ] as const) {
       positiveInt('orderer server', name, this.opts[name]);
+    }
+    for (const name of ['heartbeatMs', 'idleTimeoutMs'] as const) {
+      // Node runs a longer timer after 1 ms (with a TimeoutOverflowWarning), as it does for NaN.
+      if (this.opts[name] > MAX_TIMER_MS) {
+        throw new BsnError(
+          'BSN_INVALID_ARGUMENT',
+          `orderer server option ${name} must be at most ${MAX_TIMER_MS} ms`,
+          {
+            details: { option: name, value: this.opts[name] },
+          },
+        );
+      }
     }
     const limit = this.opts.maxStreamsPerClient;
     if (this.opts.idleTimeoutMs <= this.opts.heartbeatMs) {

@@ -641,6 +641,16 @@ describe('OrdererServer connection limits', () => {
         );
       }
     }
+    for (const option of ['heartbeatMs', 'idleTimeoutMs'] as const) {
+      const over = { heartbeatMs: 1000, idleTimeoutMs: 2 ** 31, [option]: 2 ** 31 };
+      assert.throws(
+        () => new OrdererServer(over, { orderer }),
+        (err: unknown) =>
+          code('BSN_INVALID_ARGUMENT')(err) &&
+          (err as Error).message === `orderer server option ${option} must be at most 2147483647 ms`,
+        `${option} 2^31`,
+      );
+    }
     await orderer.close();
   });
 
