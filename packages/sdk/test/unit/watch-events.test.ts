@@ -130,6 +130,24 @@ describe('watchEvents', () => {
     return watch;
   }
 
+  /** Watches from `from` until the first event, recording the event ids and block heights delivered. */
+  async function firstEventFrom(t: TestContext, from: number) {
+    const events: string[] = [];
+    const blocks: number[] = [];
+    await watchUntil(t, (reached) => ({
+      chain: 'svc-notary',
+      from,
+      onEvent: (_e, { id }) => {
+        events.push(id);
+        reached();
+      },
+      onBlock: (b) => {
+        blocks.push(b.height);
+      },
+    }));
+    return { events, blocks };
+  }
+
   it('resumes after a dropped connection from the last event, delivering each event once and in order', {
     timeout: 5_000,
   }, async (t) => {
@@ -180,19 +198,7 @@ describe('watchEvents', () => {
         res.write(`${block(7)}${ev(8, 0, 0)}`);
       }
     };
-    const events: string[] = [];
-    const blocks: number[] = [];
-    await watchUntil(t, (reached) => ({
-      chain: 'svc-notary',
-      from: 5,
-      onEvent: (_e, { id }) => {
-        events.push(id);
-        reached();
-      },
-      onBlock: (b) => {
-        blocks.push(b.height);
-      },
-    }));
+    const { events, blocks } = await firstEventFrom(t, 5);
     assert.deepEqual(events, ['8:0:0']);
     assert.deepEqual(blocks, [5, 6, 7]);
     assert.deepEqual(
@@ -209,19 +215,7 @@ describe('watchEvents', () => {
       // the first connection skips block 5
       res.write(n === 1 ? block(6) : `${block(5)}${ev(6, 0, 0)}`);
     };
-    const events: string[] = [];
-    const blocks: number[] = [];
-    await watchUntil(t, (reached) => ({
-      chain: 'svc-notary',
-      from: 5,
-      onEvent: (_e, { id }) => {
-        events.push(id);
-        reached();
-      },
-      onBlock: (b) => {
-        blocks.push(b.height);
-      },
-    }));
+    const { events, blocks } = await firstEventFrom(t, 5);
     assert.deepEqual(events, ['6:0:0']);
     assert.deepEqual(blocks, [5]);
     assert.equal(connections.length, 2);
