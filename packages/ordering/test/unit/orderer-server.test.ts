@@ -447,7 +447,11 @@ describe('OrdererServer connection limits', () => {
     });
     const server = new OrdererServer({ heartbeatMs: 50, ...opts }, { orderer });
     const url = new URL(await server.listen());
-    return { orderer, server, port: Number(url.port) };
+    const stop = async () => {
+      await server.close();
+      await orderer.close();
+    };
+    return { orderer, server, port: Number(url.port), stop };
   }
 
   /** A TCP connection that sends nothing; resolves when the server closes it. */
@@ -465,8 +469,7 @@ describe('OrdererServer connection limits', () => {
     const remote = new RemoteOrderer({ url: `http://127.0.0.1:${svc.port}` });
     assert.equal(await remote.fetchHeight('c1'), 0);
     await remote.close();
-    await svc.server.close();
-    await svc.orderer.close();
+    await svc.stop();
   });
 
   test('closes connections past maxConnections as they arrive, and serves again once below', {
@@ -481,8 +484,7 @@ describe('OrdererServer connection limits', () => {
     const remote = new RemoteOrderer({ url: `http://127.0.0.1:${svc.port}` });
     assert.equal(await remote.fetchHeight('c1'), 0);
     await remote.close();
-    await svc.server.close();
-    await svc.orderer.close();
+    await svc.stop();
   });
 
   test('refuses a block stream beyond maxStreamsPerClient, and the client keeps its other streams', {
@@ -540,8 +542,7 @@ describe('OrdererServer connection limits', () => {
     await againLines.cancel();
     held[0]?.abort();
     await remote.close();
-    await svc.server.close();
-    await svc.orderer.close();
+    await svc.stop();
   });
 
   test("counts stream requests pipelined on one connection against the client's cap", {
@@ -574,8 +575,7 @@ describe('OrdererServer connection limits', () => {
       assert.equal(body.error.code, 'BSN_ORDERING_STREAM_LIMIT');
     } finally {
       socket.destroy();
-      await svc.server.close();
-      await svc.orderer.close();
+      await svc.stop();
     }
   });
 
@@ -602,8 +602,7 @@ describe('OrdererServer connection limits', () => {
     ac.abort();
     await held.return?.();
     for (const r of [firstA, secondA, onlyB]) await r.close();
-    await svc.server.close();
-    await svc.orderer.close();
+    await svc.stop();
   });
 
   test('refuses a maxStreamsPerClient that is not a positive integer, naming it', async () => {
