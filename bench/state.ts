@@ -6,6 +6,7 @@
  *
  *   node --conditions=@bsn/source --import tsx bench/state.ts [--keys 100000] [--block 1000] [--blocks 30]
  *     [--hash sha256] [--cache-mib N (SQLite page cache; default SQLite's 2 MiB)] [--node-cache N (decoded tree nodes)]
+ *     [--deleted N (keys written then deleted, for the range figure)]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     hash: { type: 'string', default: 'sha256' },
     'cache-mib': { type: 'string' },
     'node-cache': { type: 'string' },
+    deleted: { type: 'string', default: '100000' },
   },
 });
 const KEYS = Number(args.keys);
@@ -171,6 +173,33 @@ try {
   console.log(
     `get ${getUs.toFixed(1)} µs, prove ${proveUs.toFixed(1)} µs (avg ${(siblings / n).toFixed(1)} siblings, ` +
       `${Math.round(proofBytes / n)} B JSON), verify ${verifyUs.toFixed(1)} µs, range of ${page.length}: ${rangeMs.toFixed(2)} ms`,
+  );
+
+  // A range over a region where many keys were written and then deleted: at the latest height it
+  // reads state_live (only the rows it returns); at a past height it walks every version of every
+  // key in the region (the baseline of the ratio). Gas pays for the returned rows only.
+  const GONE = Number(args.deleted);
+  const gone: WorldStateWrite[] = [];
+  for (let i = 0; i < GONE; i++)
+    gone.push({ contract: 'token', key: `gone-${i}`, value: i, txId: `gone-${i}` });
+  ws.applyBlock(++height, gone);
+  ws.applyBlock(
+    ++height,
+    gone.map((w) => ({ ...w, value: null })),
+  );
+  const allGone = height;
+  ws.applyBlock(++height, [{ contract: 'token', key: 'gone-z', value: 1, txId: 'last' }]);
+  const rangeTime = (h: number | undefined, runs: number) => {
+    const t0 = performance.now();
+    let found = 0;
+    for (let i = 0; i < runs; i++) found += ws.range('token', 'gone-', 'gone.', 1, h).length;
+    return { ms: (performance.now() - t0) / runs, found: found / runs };
+  };
+  const atHead = rangeTime(undefined, 1000);
+  const atPast = rangeTime(allGone, 3);
+  console.log(
+    `range(limit 1) over ${GONE} keys written then deleted: latest height ${(atHead.ms * 1000).toFixed(1)} µs ` +
+      `(${atHead.found} found), past height ${atPast.ms.toFixed(1)} ms (${atPast.found} found); ratio ${Math.round(atPast.ms / atHead.ms)}×`,
   );
   db.close();
   const size = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);

@@ -10,6 +10,12 @@
  * - `state_nodes (version, path) → node bytes`: the sparse Merkle tree (see state-tree.ts), one
  *   16-way node per nibble level, written only along changed paths.
  * - `state_roots (height) → root hash, root node version`: the commitment per height.
+ * - `state_keys (contract, key)`: the keys that exist at the latest height (a deleted key has no
+ *   row), kept in the same transaction as the rest; only creating or deleting a key writes it.
+ *   Ranges at the latest height (every range a block's execution makes) walk it and look up each
+ *   key's value, so they visit only the entries they return: a walk of `state_values` would pass
+ *   every deleted key and every old version in the range, work that gas (which counts what is
+ *   returned) does not pay for.
  * - `state_meta`: the hash algorithm and schema version the file was created with.
  *
  * Pruning (not done: retention is all heights for now). To keep only heights ≥ H: a tree node
@@ -90,7 +96,8 @@ export const DEFAULT_HISTORY_LIMIT = 100;
 /** The longest state key or contract name, in UTF-8 bytes. */
 export const MAX_STATE_KEY_BYTES = 1024;
 
-const SCHEMA_VERSION = '1';
+/** 2 added `state_keys` (a state of schema 1 is migrated when opened). */
+const SCHEMA_VERSION = '2';
 
 /** Throws BSN_LEDGER_KEY_INVALID unless `value` can name a contract or key in the state. */
 export function assertStateKey(field: 'contract' | 'key', value: unknown): asserts value is string {
@@ -153,6 +160,14 @@ interface PreparedWrite {
   readonly update: TreeUpdate;
 }
 
+/**
+ * The entries of a contract's keys that exist at the latest height, from `state_keys`, each with
+ * its newest value (never a delete: a deleted key has no row there); bound: contract, start.
+ */
+const LIVE_RANGE =
+  'SELECT k.key AS key, (SELECT v.value FROM state_values v WHERE v.contract = k.contract AND v.key = k.key ' +
+  'ORDER BY v.height DESC LIMIT 1) AS value FROM state_keys k WHERE k.contract = ? AND k.key >= ?';
+
 /** Rows per multi-row INSERT of tree nodes or values; a block's remainder goes one row at a time. */
 const CHUNK = 64;
 
@@ -206,6 +221,13 @@ function prepareStatements(db: Database.Database) {
       'SELECT key, value FROM state_values WHERE contract = ? AND key >= ? AND key < ? AND height <= ? ' +
         'ORDER BY key, height DESC',
     ),
+    liveRange: db.prepare(`${LIVE_RANGE} ORDER BY k.key LIMIT ?`),
+    liveRangeTo: db.prepare(`${LIVE_RANGE} AND k.key < ? ORDER BY k.key LIMIT ?`),
+    putKey: db.prepare('INSERT OR IGNORE INTO state_keys (contract, key) VALUES (?, ?)'),
+    putKeys: db.prepare(
+      `INSERT OR IGNORE INTO state_keys (contract, key) VALUES ${new Array(CHUNK).fill('(?, ?)').join(', ')}`,
+    ),
+    delKey: db.prepare('DELETE FROM state_keys WHERE contract = ? AND key = ?'),
     history: db.prepare(
       'SELECT height, tx_id, value FROM state_values WHERE contract = ? AND key = ? AND height < ? ' +
         'ORDER BY height DESC LIMIT ?',
@@ -240,6 +262,7 @@ export class WorldState {
       CREATE TABLE IF NOT EXISTS state_roots (height INTEGER PRIMARY KEY, root BLOB NOT NULL, root_version INTEGER);
     `);
     this.#checkMeta('hash', opts.hash);
+    this.#migrate();
     this.#checkMeta('schema', SCHEMA_VERSION);
     this.#stmt = prepareStatements(db);
     const stmt = this.#stmt;
@@ -261,8 +284,14 @@ export class WorldState {
     // caller's transaction — so it is atomic either way and commits or rolls back with the block.
     this.#applyTx = db.transaction((height: number, writes: readonly PreparedWrite[]) => {
       const values: Array<string | number | null> = [];
-      for (const w of writes) values.push(w.contract, w.key, height, w.text, w.txId);
+      const keys: string[] = [];
+      for (const w of writes) {
+        values.push(w.contract, w.key, height, w.text, w.txId);
+        if (w.text === null) stmt.delKey.run(w.contract, w.key);
+        else keys.push(w.contract, w.key);
+      }
       insertRows(stmt.putValues, stmt.putValue, values, 5);
+      insertRows(stmt.putKeys, stmt.putKey, keys, 2);
       let next: TreeRoot;
       try {
         next = this.#tree.update(
@@ -322,6 +351,16 @@ export class WorldState {
     if (!Number.isSafeInteger(limit) || limit < 1)
       invalid('range limit must be a positive integer', { limit });
     const h = height === undefined ? Number.MAX_SAFE_INTEGER : this.#checkHeight(height);
+    if (height === undefined || height === this.latestHeight()) {
+      const live = (
+        end === undefined
+          ? this.#stmt.liveRange.all(contract, start, limit)
+          : this.#stmt.liveRangeTo.all(contract, start, end, limit)
+      ) as Array<{ key: string; value: string }>;
+      return live.map((row) => ({ key: row.key, value: JSON.parse(row.value) as JsonValue }));
+    }
+    // A past height: the latest row of each key at or below it, walking every version and
+    // deleted key in the range (bounded only by what the state holds; see docs/ledger.md).
     const rows = (
       end === undefined
         ? this.#stmt.range.iterate(contract, start, h)
@@ -424,6 +463,35 @@ export class WorldState {
       value: parse(r.value),
       deleted: r.value === null,
     }));
+  }
+
+  /**
+   * Brings a state made with an older schema up to this one: schema 1 had no `state_keys`, which
+   * is filled from `state_values` (each key whose latest row is not a delete) in one transaction.
+   */
+  #migrate(): void {
+    const schema = this.#db.prepare("SELECT value FROM state_meta WHERE name = 'schema'").pluck().get() as
+      | string
+      | undefined;
+    const hasLive = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state_keys'")
+      .pluck()
+      .get();
+    if (hasLive !== undefined) return;
+    if (schema !== undefined && schema !== '1') return; // refused by #checkMeta with what it found
+    this.#db.transaction(() => {
+      this.#db.exec(`
+        CREATE TABLE state_keys (contract TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (contract, key)) WITHOUT ROWID;
+        INSERT INTO state_keys (contract, key)
+          SELECT contract, key FROM (
+            SELECT contract, key, value, ROW_NUMBER() OVER (PARTITION BY contract, key ORDER BY height DESC) AS n
+            FROM state_values)
+          WHERE n = 1 AND value IS NOT NULL;
+      `);
+      if (schema !== undefined) {
+        this.#db.prepare("UPDATE state_meta SET value = ? WHERE name = 'schema'").run(SCHEMA_VERSION);
+      }
+    })();
   }
 
   #checkMeta(name: string, expected: string): void {

@@ -338,6 +338,72 @@ describe('WorldState range', () => {
     ]);
   });
 
+  it('at the latest height and at every past height, gives what a model of the state gives, whatever was deleted (property)', () => {
+    const keyArb = fc.constantFrom(...Array.from({ length: 30 }, (_, i) => `k${String(i).padStart(2, '0')}`));
+    const writeArb = fc.record({
+      contract: fc.constantFrom('token', 'notary'),
+      key: keyArb,
+      value: fc.option(fc.integer(), { nil: null, freq: 3 }),
+    });
+    const boundArb = fc.option(keyArb, { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(writeArb, { maxLength: 20 }), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc.tuple(fc.constantFrom('token', 'notary'), keyArb, boundArb, fc.integer({ min: 1, max: 40 })),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        (blocks, ranges) => {
+          const { db, ws } = memoryState();
+          const model = new Map<string, JsonValue>();
+          const snapshots: Array<Map<string, JsonValue>> = [new Map()];
+          blocks.forEach((block, i) => {
+            const writes = block.map((w, j) => ({ ...w, txId: `tx-${i}-${j}` }));
+            ws.applyBlock(i + 1, writes);
+            applyToModel(model, writes);
+            snapshots.push(new Map(model));
+          });
+          const expected = (
+            snap: Map<string, JsonValue>,
+            contract: string,
+            start: string,
+            end: string | undefined,
+            limit: number,
+          ) =>
+            [...snap]
+              .map(([id, value]) => ({ id: id.split('\0') as [string, string], value }))
+              .filter(({ id: [c, k] }) => c === contract && k >= start && (end === undefined || k < end))
+              .sort((a, b) => (a.id[1] < b.id[1] ? -1 : 1))
+              .slice(0, limit)
+              .map(({ id, value }) => ({ key: id[1], value }));
+          for (const [contract, start, end, limit] of ranges) {
+            assert.deepEqual(
+              ws.range(contract, start, end, limit),
+              expected(model, contract, start, end, limit),
+            );
+            for (let h = 0; h < snapshots.length; h++) {
+              assert.deepEqual(
+                ws.range(contract, start, end, limit, h),
+                expected(snapshots[h]!, contract, start, end, limit),
+                `${contract} [${start}, ${end}) ≤${limit} at ${h}`,
+              );
+            }
+          }
+          // The table the latest ranges read holds exactly the keys that exist, deleted ones not at all.
+          const live = db
+            .prepare('SELECT contract || char(0) || key FROM state_keys ORDER BY contract, key')
+            .pluck()
+            .all();
+          assert.deepEqual(live, [...model.keys()].sort());
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('refuses a non-positive limit and non-string bounds', () => {
     const { ws } = memoryState();
     assert.throws(() => ws.range('c', '', undefined, 0), { code: 'BSN_INVALID_ARGUMENT' });
@@ -421,6 +487,55 @@ describe('WorldState storage', () => {
         ]),
       ),
     );
+    db.close();
+  });
+
+  it('opens a state of schema 1 (before state_keys) and fills state_keys from its history, in one go', () => {
+    const file = path.join(tmp, 'schema1.db');
+    let db = new Database(file);
+    let ws = new WorldState(db);
+    ws.applyBlock(1, [put('a', 1), put('b', 2), put('c', 3), put('x', 9, 'tx', 'other')]);
+    ws.applyBlock(2, [put('a', 10), del('b')]);
+    ws.applyBlock(3, [put('b', 20), del('c'), put('d', 4)]);
+    const before = {
+      root: ws.root(),
+      all: ws.range('c', '', undefined, 100),
+      past: ws.range('c', '', undefined, 100, 1),
+    };
+    // What a schema-1 file is: the same tables without state_keys.
+    db.exec("DROP TABLE state_keys; UPDATE state_meta SET value = '1' WHERE name = 'schema'");
+    db.close();
+    db = new Database(file);
+    ws = new WorldState(db);
+    assert.equal(db.prepare("SELECT value FROM state_meta WHERE name = 'schema'").pluck().get(), '2');
+    assert.deepEqual(ws.range('c', '', undefined, 100), before.all);
+    assert.deepEqual(before.all, [
+      { key: 'a', value: 10 },
+      { key: 'b', value: 20 },
+      { key: 'd', value: 4 },
+    ]);
+    assert.deepEqual(ws.range('other', '', undefined, 100), [{ key: 'x', value: 9 }]);
+    assert.deepEqual(ws.range('c', '', undefined, 100, 1), before.past);
+    assert.equal(ws.root(), before.root);
+    // …and keeps it from there.
+    ws.applyBlock(4, [del('a'), put('e', 5)]);
+    assert.deepEqual(
+      ws.range('c', '', undefined, 100).map((e) => e.key),
+      ['b', 'd', 'e'],
+    );
+    db.close();
+  });
+
+  it('refuses a state of a schema newer than it knows (BSN_LEDGER_STATE_CONFIG), and leaves it as it was', () => {
+    const file = path.join(tmp, 'schema9.db');
+    const db = new Database(file);
+    new WorldState(db).applyBlock(1, [put('a', 1)]);
+    db.exec("DROP TABLE state_keys; UPDATE state_meta SET value = '9' WHERE name = 'schema'");
+    assert.throws(() => new WorldState(db), {
+      code: 'BSN_LEDGER_STATE_CONFIG',
+      message: /schema "9", not "2"/,
+    });
+    assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'state_keys'").pluck().get(), 0);
     db.close();
   });
 
