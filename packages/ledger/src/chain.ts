@@ -42,10 +42,11 @@ import {
 } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
-import { VerifiedSignatures } from './envelope.js';
+import { transactionSigningBytes, VerifiedSignatures } from './envelope.js';
 import { BlockOverlay, type StateReader } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
+import type { SignatureJob, SignaturePool } from './signature-pool.js';
 import { MAX_STATE_KEY_BYTES, WorldState } from './state/index.js';
 import { TransactionChecker } from './transaction-checker.js';
 
@@ -144,6 +145,9 @@ interface CommitRow {
 
 /** The receipts root of no receipts (height 0). */
 const EMPTY_RECEIPTS_ROOT = (alg: HashAlgorithm) => toHex(merkleRoot([], alg));
+
+/** A transaction signature as envelopes carry it (64 bytes in lowercase hex). */
+const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
 
 /** A chain's store and executor: commit ordered blocks, read blocks, receipts and state, run queries. */
 export class Chain {
@@ -427,6 +431,51 @@ export class Chain {
     }
     this.#methods.set(cacheKey, methods);
     return methods;
+  }
+
+  /**
+   * Verifies the signatures of `block`'s transactions on `pool`'s threads, so that commitBlock,
+   * called after, finds them verified instead of verifying each on this thread (a PCN calls it for
+   * the next block while the current one executes). Only what verified is remembered; a transaction
+   * it skips or that fails is judged by commitBlock exactly as without it. Resolves to how many
+   * signatures it verified; never rejects.
+   */
+  async preverify(block: Block, pool: SignaturePool): Promise<number> {
+    const jobs: SignatureJob[] = [];
+    const pairs: Array<readonly [string, string]> = [];
+    const txs = (block as { txs?: unknown } | null)?.txs;
+    const time = (block as { header?: { time?: unknown } } | null)?.header?.time;
+    if (!Array.isArray(txs) || typeof time !== 'number') return 0;
+    for (const tx of txs as unknown[]) {
+      try {
+        const { payload, signature } = tx as { payload: { signer?: unknown }; signature: unknown };
+        if (typeof signature !== 'string' || !SIGNATURE_HEX.test(signature)) continue;
+        if (typeof payload?.signer !== 'string') continue;
+        const text = canonicalString(payload as JsonValue);
+        const txId = canonicalTransactionId(text, this.hash);
+        if (this.#signatures.has(txId, signature)) continue;
+        // The key as commitBlock takes it: from the certificate's verdict at the block's time.
+        const cert = this.#options.certificates.verify(payload.signer, time);
+        if (!cert.ok) continue;
+        jobs.push({
+          key: this.#keys.keyOf(payload.signer, cert.publicKey),
+          data: transactionSigningBytes(text),
+          signature: Buffer.from(signature, 'hex'),
+        });
+        pairs.push([txId, signature]);
+      } catch {
+        // Not a transaction this can read: commitBlock refuses it with its code.
+      }
+    }
+    const ok = await pool.verify(jobs);
+    let verified = 0;
+    for (let i = 0; i < pairs.length; i++) {
+      if (ok[i] !== 1) continue;
+      const [txId, signature] = pairs[i] as readonly [string, string];
+      this.#signatures.add(txId, signature);
+      verified++;
+    }
+    return verified;
   }
 
   /**

@@ -8,5 +8,6 @@ export * from './limits.js';
 export * from './native-runtime.js';
 export * from './replay.js';
 export * from './runtime.js';
+export * from './signature-pool.js';
 export * from './state/index.js';
 export * from './transaction-checker.js';
