@@ -11,7 +11,8 @@
  *       runtime, sparse Merkle state on SQLite, synchronous=FULL) — tx/s end to end, and
  *       latency from submit to commit (p50/p99)
  *   after an untimed warm-up run of the same pipeline on other transactions (--warmup), and, to separate the stages: the checker alone, the orderer alone, and the executor alone on
- *   the blocks (b) produced (signatures verified by the executor itself, or pre-verified).
+ *   the blocks (b) produced (signatures verified by the executor itself, or pre-verified, or by a
+ *   signature thread ahead of execution, as a PCN follows blocks it did not check).
  *
  * A baseline measured in the same run and ratios; never a pass/fail on timing.
  * Run: node scripts/run-ts.mjs bench/ledger.ts [--txs 20000] [--users 50] [--block 500]
@@ -40,6 +41,7 @@ import {
   type ContractRuntime,
   type NativeContract,
   NativeRuntime,
+  SignaturePool,
   trustStoreVerifier,
 } from '@bsn/ledger';
 import { SoloOrderer } from '@bsn/ordering';
@@ -346,6 +348,15 @@ async function main(): Promise<void> {
     'executor only, signatures pre-verified, tx/s',
     `${fmt(warm.txPerSec)}  (per block p50 ${fmt(warm.blockP50, 1)} ms)`,
   );
+  // A PCN following blocks it did not check (what most blocks are on a network of several PCNs):
+  // the executor verifying every signature itself (the baseline), against the same with the
+  // node's signature thread verifying the next blocks while one executes.
+  const follower = await followerWithPool(warmBlocks, pipeline.blocks, openChain, 1);
+  line(
+    'follower: executor + 1 signature thread, 4 blocks ahead, tx/s',
+    `${fmt(follower.txPerSec)}  (${fmt(follower.txPerSec / cold.txPerSec, 2)}× verifying itself; ` +
+      `${fmt(follower.perCpuSec)} per CPU-second, ${fmt(follower.coresUsed, 2)} cores)`,
+  );
 
   // ---------------------------------------------------------------- ratios
   const ratio = bPerSec / verifyPerSec;
@@ -373,6 +384,7 @@ async function main(): Promise<void> {
         ordererPerSec: ordering.txPerSec,
         executorColdPerSec: cold.txPerSec,
         executorWarmPerSec: warm.txPerSec,
+        follower,
         ratio,
         perCoreRatio,
       }),
@@ -606,6 +618,43 @@ function executorOnly(
   chain.close();
   perBlock.sort((a, b) => a - b);
   return { txPerSec: (n / ms) * 1000, blockP50: percentile(perBlock, 50) };
+}
+
+/**
+ * Commits pre-built blocks on a fresh chain (after `before`, untimed) as a PCN follows a chain:
+ * Chain.preverify of up to 4 blocks ahead on a pool of `threads`, then commitBlock of each.
+ */
+async function followerWithPool(
+  before: readonly Block[],
+  blocks: readonly Block[],
+  openChain: (dir: string) => Chain,
+  threads: number,
+) {
+  const chain = openChain(tempDir('bsn-bench-follower-'));
+  for (const b of before) chain.commitBlock(b);
+  const pool = new SignaturePool({ threads });
+  await pool.verify([]); // nothing: the threads start with the first batch, inside the timing
+  const ahead: Promise<number>[] = [];
+  let next = 0;
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t = performance.now();
+  const fill = () => {
+    while (next < blocks.length && ahead.length < 4)
+      ahead.push(chain.preverify(blocks[next++] as Block, pool));
+  };
+  fill();
+  for (const b of blocks) {
+    await ahead.shift();
+    fill();
+    n += chain.commitBlock(b).receipts.length;
+  }
+  const ms = performance.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  await pool.close();
+  chain.close();
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { txPerSec: (n / ms) * 1000, perCpuSec: (n / cpuMs) * 1000, coresUsed: cpuMs / ms };
 }
 
 main().catch((err: unknown) => {

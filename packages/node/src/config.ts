@@ -57,6 +57,14 @@ export const PcnConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    signatureThreads: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        description:
+          'threads verifying the signatures of the next blocks while one executes (0: none; default: cores − 1, at most 4)',
+      }),
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },
@@ -106,6 +114,7 @@ const ENV_OVERRIDES: ReadonlyArray<[string, (c: Record<string, unknown>, v: stri
   ['BSN_NODE_P2P_PORT', (c, v) => ((c['p2p'] as Record<string, unknown>)['port'] = Number(v))],
   ['BSN_NODE_LOG_LEVEL', (c, v) => (c['logLevel'] = v)],
   ['BSN_NODE_DATA_DIR', (c, v) => (c['dataDir'] = v)],
+  ['BSN_NODE_SIGNATURE_THREADS', (c, v) => (c['signatureThreads'] = Number(v))],
 ];
 
 /** Validates a raw config object (from a file or built in code); `baseDir` resolves relative paths. */

@@ -17,11 +17,12 @@ import {
   type Receipt,
   signCommitVote,
 } from '@bsn/core';
-import type { Chain } from '@bsn/ledger';
+import type { Chain, SignaturePool } from '@bsn/ledger';
 import type { Orderer } from '@bsn/ordering';
 import type { Logger } from 'pino';
 import type { NodeMetrics } from './metrics.js';
 import type { PeerClient } from './peer-network.js';
+import { readAhead } from './read-ahead.js';
 import { VoteCollector } from './vote-collector.js';
 
 /** A hosting PCN as this node knows it. */
@@ -61,7 +62,15 @@ export interface HostedChainModules {
   readonly peers: PeerClient;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
+  /**
+   * Threads that verify the signatures of the next blocks while one executes (see
+   * Chain.preverify); without it, each block's signatures are verified as it executes.
+   */
+  readonly signatures?: SignaturePool;
 }
+
+/** Blocks asked for ahead of the one executing, their signatures verified meanwhile. */
+const READ_AHEAD_BLOCKS = 4;
 
 /** Health of a hosted chain. */
 export interface HostedChainStatus {
@@ -184,7 +193,12 @@ export class HostedChain extends EventEmitter {
     const signal = this.#abort.signal;
     while (!signal.aborted && !this.#halted) {
       try {
-        for await (const block of this.#m.orderer.blocks(this.id, this.#m.chain.height() + 1, signal)) {
+        const stream = this.#m.orderer.blocks(this.id, this.#m.chain.height() + 1, signal);
+        const pool = this.#m.signatures;
+        const blocks = pool
+          ? readAhead(stream, (block) => this.#preverify(block, pool), READ_AHEAD_BLOCKS)
+          : stream;
+        for await (const block of blocks) {
           if (this.#halted) return;
           if (this.#opts.beforeExecute) await this.#opts.beforeExecute(block);
           this.#commit(block);
@@ -198,6 +212,11 @@ export class HostedChain extends EventEmitter {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  async #preverify(block: Block, pool: SignaturePool): Promise<void> {
+    const verified = await this.#m.chain.preverify(block, pool);
+    if (verified > 0) this.#m.metrics.signaturesPreverifiedTotal.inc({ chain: this.id }, verified);
   }
 
   #statementAt(height: number): CommitStatement | undefined {

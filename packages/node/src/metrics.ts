@@ -11,6 +11,7 @@ export interface NodeMetrics {
   readonly certifiedHeight: Gauge<'chain'>;
   readonly chainHalted: Gauge<'chain'>;
   readonly transactionsTotal: Counter<'chain'>;
+  readonly signaturesPreverifiedTotal: Counter<'chain'>;
   readonly blockCommitSeconds: Histogram<'chain'>;
   readonly httpRequestsTotal: Counter<'route' | 'status'>;
   readonly httpRequestSeconds: Histogram<'route'>;
@@ -45,6 +46,12 @@ export function createNodeMetrics(defaultMetrics = true): NodeMetrics {
     transactionsTotal: new Counter({
       name: 'bsn_transactions_committed_total',
       help: 'Transactions committed (ok or failed receipts)',
+      labelNames: ['chain'],
+      registers,
+    }),
+    signaturesPreverifiedTotal: new Counter({
+      name: 'bsn_signatures_preverified_total',
+      help: 'Transaction signatures verified on the signature threads before their block executed',
       labelNames: ['chain'],
       registers,
     }),

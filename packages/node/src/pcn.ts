@@ -8,6 +8,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Block, BsnError, type CommitVote, type ContractEvent, parsePublicKey } from '@bsn/core';
 import {
@@ -15,8 +16,9 @@ import {
   type ContractCode,
   type ContractRuntime,
   NativeRuntime,
+  SignaturePool,
   type TransactionAuthorizer,
-  TransactionChecker,
+  type TransactionChecker,
 } from '@bsn/ledger';
 import type { Orderer } from '@bsn/ordering';
 import { createJsRuntime } from '@bsn/runtime-js';
@@ -32,7 +34,7 @@ import {
 import pino, { type Logger } from 'pino';
 import type { LoadedPcnConfig } from './config.js';
 import { faultyRuntime } from './fault-injection.js';
-import { HostedChain, type HostInfo } from './hosted-chain.js';
+import { HostedChain, type HostedChainModules, type HostInfo } from './hosted-chain.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { PeerClient, type PeerTls, startPeerServer } from './peer-network.js';
 import { bundleVerifier, splitPemBundle, systemRevocations } from './signer-verifier.js';
@@ -70,9 +72,10 @@ export class Pcn {
   readonly system: HostedChain;
   readonly systemView: SystemView;
   readonly #chains = new Map<string, HostedChain>();
-  readonly #checkers = new Map<string, TransactionChecker>();
   readonly #runtimes: ReadonlyMap<string, ContractRuntime>;
   readonly #orderer: Orderer;
+  /** Threads verifying the signatures of blocks ahead of their execution (shared by every chain). */
+  readonly #signatures: SignaturePool | undefined;
   readonly #ordererHeight: (chain: string) => Promise<number>;
   readonly #peers: PeerClient;
   readonly #verifier: ReturnType<typeof bundleVerifier>;
@@ -100,6 +103,8 @@ export class Pcn {
     this.#ordererKeys = new Map([
       [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
     ]);
+    const threads = config.signatureThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
+    this.#signatures = threads > 0 ? new SignaturePool({ threads }) : undefined;
     const tls: PeerTls = { certPem: config.certPem, keyPem: config.keyPem, caPem: config.rootCertPem };
     this.#peers = new PeerClient(tls);
     mkdirSync(config.dataDir, { recursive: true });
@@ -122,7 +127,7 @@ export class Pcn {
     this.systemView = systemView;
     this.system = new HostedChain(
       { chainId: SYSTEM_CHAIN, selfId: this.id, keyPem: config.keyPem },
-      { chain: systemChain, orderer: this.#orderer, peers: this.#peers, log, metrics: this.metrics },
+      this.#chainModules(systemChain, log),
       this.#systemHosts(),
     );
     this.system.on('committed', () => this.#onSystemCommitted());
@@ -185,9 +190,12 @@ export class Pcn {
     return this.#chains.get(id);
   }
 
-  /** The pre-ordering checker of a hosted chain. */
+  /**
+   * The pre-ordering checker of a hosted chain: the chain's own, so it checks with the chain's
+   * limits and hash, and a signature it verified is not verified again when its block executes.
+   */
   checker(chainId: string): TransactionChecker | undefined {
-    return this.#checkers.get(chainId);
+    return this.#chains.get(chainId)?.chain.checker;
   }
 
   get orderer(): Orderer {
@@ -200,22 +208,6 @@ export class Pcn {
 
   #register(hosted: HostedChain): void {
     this.#chains.set(hosted.id, hosted);
-    const chain = hosted.chain;
-    this.#checkers.set(
-      hosted.id,
-      new TransactionChecker(
-        {},
-        {
-          chain: hosted.id,
-          certificates: this.#verifier,
-          isCommitted: (txId) => chain.receipt(txId) !== undefined,
-          contractMethods: (name) => chain.contractMethods(name),
-        },
-      ),
-    );
-    hosted.on('committed', (c: { receipts: readonly { txId: string }[] }) => {
-      this.#checkers.get(hosted.id)?.settle(c.receipts.map((r) => r.txId));
-    });
   }
 
   #systemHosts(): HostInfo[] {
@@ -352,7 +344,7 @@ export class Pcn {
           await this.#systemCurrentFor(block);
         },
       },
-      { chain, orderer: this.#orderer, peers: this.#peers, log: this.log, metrics: this.metrics },
+      this.#chainModules(chain, this.log),
       this.#serviceHosts(service),
     );
     this.#register(hosted);
@@ -389,12 +381,25 @@ export class Pcn {
     return this.#peerServer?.port;
   }
 
-  /** Stops every chain, the peer server and the peer client. */
+  /** What every hosted chain of this PCN works with. */
+  #chainModules(chain: Chain, log: Logger): HostedChainModules {
+    return {
+      chain,
+      orderer: this.#orderer,
+      peers: this.#peers,
+      log,
+      metrics: this.metrics,
+      ...(this.#signatures ? { signatures: this.#signatures } : {}),
+    };
+  }
+
+  /** Stops every chain, the peer server, the peer client and the signature threads. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.#peerServer?.server.close();
     for (const hosted of this.#chains.values()) await hosted.stop();
+    await this.#signatures?.close();
     this.#peers.close();
     await this.#orderer.close();
     this.log.info({ pcn: this.id }, 'PCN stopped');

@@ -72,9 +72,12 @@ export interface SinglePcnNetwork {
   stop(): Promise<void>;
 }
 
-/** Starts the network and deploys the probe service; `ordererBlockSize` caps transactions per block. */
+/**
+ * Starts the network and deploys the probe service; `ordererBlockSize` caps transactions per block,
+ * `signatureThreads` is the PCN's setting of that name (its default when absent).
+ */
 export async function startSinglePcnNetwork(
-  opts: { ordererBlockSize?: number } = {},
+  opts: { ordererBlockSize?: number; signatureThreads?: number } = {},
 ): Promise<SinglePcnNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'bsn-node-gw-'));
   const root = await createRootCa({ commonName: 'test root CA', organization: 'test' });
@@ -182,6 +185,7 @@ export async function startSinglePcnNetwork(
       // Never dialled: the orderer is handed to the PCN in-process below.
       orderer: { url: 'http://127.0.0.1:1', id: 'orderer1', cert: files.ordererCert },
       logLevel: process.env['BSN_LOG_LEVEL'] ?? 'silent',
+      ...(opts.signatureThreads === undefined ? {} : { signatureThreads: opts.signatureThreads }),
     },
     dir,
   );

@@ -45,6 +45,8 @@ describe('PCN configuration', () => {
     rejects({ ...valid(), gateway: { host: '127.0.0.1', port: 7001, tsl: true } }, /\/gateway/);
     rejects({ ...valid(), orderer: { url: 'ftp://x', id: 'o', cert: 'orderer.pem' } }, /\/orderer\/url/);
     rejects({ ...valid(), logLevel: 'loud' }, /\/logLevel/);
+    rejects({ ...valid(), signatureThreads: -1 }, /\/signatureThreads/);
+    rejects({ ...valid(), signatureThreads: 1.5 }, /\/signatureThreads/);
     rejects({ ...valid(), extra: 1 }, /config field/);
     rejects('not an object', /object/);
   });
@@ -57,9 +59,13 @@ describe('PCN configuration', () => {
     const cfg = validatePcnConfig(valid(), dir, {
       BSN_NODE_GATEWAY_PORT: '9001',
       BSN_NODE_LOG_LEVEL: 'warn',
+      BSN_NODE_SIGNATURE_THREADS: '0',
     });
     assert.equal(cfg.gateway.port, 9001);
     assert.equal(cfg.logLevel, 'warn');
+    assert.equal(cfg.signatureThreads, 0);
+    assert.equal(validatePcnConfig(valid(), dir).signatureThreads, undefined, 'absent: the node picks');
+    rejects(valid(), /\/signatureThreads/, { BSN_NODE_SIGNATURE_THREADS: 'many' });
     rejects(valid(), /\/gateway\/port/, { BSN_NODE_GATEWAY_PORT: 'abc' });
   });
 
