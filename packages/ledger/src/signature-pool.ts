@@ -43,6 +43,10 @@ export interface SignatureBatchResult {
 export interface SignaturePoolOptions {
   /** Worker threads (default: one fewer than the machine's cores, at least 1). */
   readonly threads: number;
+  /** Told when a worker fails or exits unasked (its batches answer 0; the next batch starts another). */
+  readonly onWorkerError?: (err: Error) => void;
+  /** JavaScript a worker runs instead of this package's signature worker (for tests of failures). */
+  readonly workerSource?: string;
 }
 
 interface Pending {
@@ -87,6 +91,8 @@ interface PoolWorker {
 /** A fixed set of worker threads verifying signatures; see the module comment. */
 export class SignaturePool {
   readonly threads: number;
+  readonly #onWorkerError: ((err: Error) => void) | undefined;
+  readonly #workerSource: string | undefined;
   readonly #workers: PoolWorker[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -101,6 +107,8 @@ export class SignaturePool {
       });
     }
     this.threads = threads;
+    this.#onWorkerError = options.onWorkerError;
+    this.#workerSource = options.workerSource;
   }
 
   /**
@@ -196,7 +204,8 @@ export class SignaturePool {
   }
 
   #start(): PoolWorker {
-    const thread = spawnWorker();
+    const thread =
+      this.#workerSource === undefined ? spawnWorker() : new Worker(this.#workerSource, { eval: true });
     thread.unref(); // an idle pool never keeps a process alive
     const worker: PoolWorker = { thread, busy: 0 };
     thread.on('message', (result: SignatureBatchResult) => {
@@ -205,9 +214,14 @@ export class SignaturePool {
       this.#pending.delete(result.id);
       p.resolve(result.ok);
     });
-    const fail = () => {
+    const fail = (cause: unknown) => {
       // The worker is gone: what it had answers 0 (commitBlock verifies those), and the next batch
       // starts a new one.
+      if (!this.#closed) {
+        this.#onWorkerError?.(
+          cause instanceof Error ? cause : new Error(`signature worker exited with code ${String(cause)}`),
+        );
+      }
       const i = this.#workers.indexOf(worker);
       if (i >= 0) this.#workers.splice(i, 1);
       for (const [id, p] of this.#pending) {
@@ -216,8 +230,14 @@ export class SignaturePool {
         p.resolve(new Uint8Array(p.size));
       }
     };
-    thread.on('error', fail);
-    thread.on('exit', fail);
+    let failed = false;
+    const once = (cause: unknown) => {
+      if (failed) return;
+      failed = true;
+      fail(cause);
+    };
+    thread.on('error', once);
+    thread.on('exit', once);
     return worker;
   }
 }

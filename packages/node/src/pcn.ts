@@ -104,7 +104,17 @@ export class Pcn {
       [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
     ]);
     const threads = config.signatureThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
-    this.#signatures = threads > 0 ? new SignaturePool({ threads }) : undefined;
+    this.#signatures =
+      threads > 0
+        ? new SignaturePool({
+            threads,
+            onWorkerError: (err) =>
+              log.warn(
+                { err: err.message },
+                'signature thread failed; blocks verify their own signatures meanwhile',
+              ),
+          })
+        : undefined;
     const tls: PeerTls = { certPem: config.certPem, keyPem: config.keyPem, caPem: config.rootCertPem };
     this.#peers = new PeerClient(tls);
     mkdirSync(config.dataDir, { recursive: true });

@@ -45,6 +45,16 @@ describe('a network of 4 PCNs with a service on 3 of them', { timeout: 240_000 }
     });
     assert.equal(q.verified, true);
     assert.deepEqual((q.result as { value: number }).value, 30);
+    // Each transaction was checked by the one gateway it was sent to; the other two hosts verified
+    // its signature on their signature threads before its block executed.
+    let preverified = 0;
+    for (const pcn of network.running.network.pcns.slice(0, 3)) {
+      const metrics = await (await fetch(`${pcn.gateway}/metrics`)).text();
+      preverified += Number(
+        /bsn_signatures_preverified_total\{chain="svc-assets"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+      );
+    }
+    assert.equal(preverified, 2 * 5);
   });
 
   it('answers state reads with proofs the SDK verifies, for present and absent keys', async () => {

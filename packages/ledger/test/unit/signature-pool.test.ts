@@ -93,6 +93,34 @@ describe('SignaturePool', () => {
       assert.throws(() => new SignaturePool({ threads }), { code: 'BSN_INVALID_ARGUMENT' });
     }
   });
+
+  it('answers 0 for what a failed or vanished worker had, says so, and starts another for the next batch', async () => {
+    const keys = generateKeyPair();
+    const data = utf8('x');
+    const job = {
+      key: parsePublicKey(keys.publicKeyPem),
+      data,
+      signature: signBytes(keys.privateKeyPem, data),
+    };
+    for (const [source, message] of [
+      ["throw new Error('boom')", /boom/],
+      ['process.exit(3)', /exited with code 3/],
+      // Alive, never answers, then exits: what it held answers 0 when it goes.
+      [
+        "setTimeout(() => process.exit(4), 200); require('node:worker_threads').parentPort.on('message', () => {})",
+        /code 4/,
+      ],
+    ] as const) {
+      const errors: Error[] = [];
+      const p = new SignaturePool({ threads: 1, workerSource: source, onWorkerError: (e) => errors.push(e) });
+      pools.push(p);
+      assert.deepEqual([...(await p.verify([job, job]))], [0, 0]);
+      assert.equal(errors.length, 1);
+      assert.match(errors[0]?.message ?? '', message);
+      assert.deepEqual([...(await p.verify([job]))], [0], 'a new worker, failing the same way');
+      assert.equal(errors.length, 2);
+    }
+  });
 });
 
 describe('Chain.preverify', () => {
