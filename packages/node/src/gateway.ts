@@ -57,7 +57,7 @@ import {
   systemStateKeys,
 } from '@bsn/system';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { HostedChain } from './hosted-chain.js';
+import type { CommittedBlock, HostedChain } from './hosted-chain.js';
 import { chainNotHosted, type Pcn } from './pcn.js';
 import { splitPemBundle } from './signer-verifier.js';
 
@@ -323,6 +323,68 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     };
   };
 
+  /**
+   * The waiters of each chain, woken by the transactions a block commits and (once committed) by
+   * certificates: a block costs its own transactions plus the waiters already committed, not one
+   * receipt lookup per waiter per block (nor an EventEmitter listener each, whose removal walks
+   * every other one).
+   */
+  interface ChainWaiters {
+    /** Waiters whose transaction this PCN has not committed yet, by txId. */
+    readonly byTx: Map<string, Set<Waiter>>;
+    /** Waiters whose transaction is committed, waiting for its certificate. */
+    readonly committed: Set<Waiter>;
+    readonly all: Set<Waiter>;
+    /** The chain's events, listened to while there are waiters. */
+    readonly listeners: {
+      readonly committed: (c: CommittedBlock) => void;
+      readonly certified: () => void;
+      readonly halted: () => void;
+    };
+  }
+  interface Waiter {
+    readonly txId: string;
+    check(): void;
+    halt(): void;
+  }
+  const chainWaiters = new WeakMap<HostedChain, ChainWaiters>();
+  const waitersOf = (h: HostedChain): ChainWaiters => {
+    const w = chainWaiters.get(h);
+    if (w) return w;
+    const waiters: ChainWaiters = {
+      byTx: new Map(),
+      committed: new Set(),
+      all: new Set(),
+      listeners: {
+        committed: (c) => {
+          for (const r of c.receipts) {
+            const set = waiters.byTx.get(r.txId);
+            if (!set) continue;
+            waiters.byTx.delete(r.txId);
+            for (const waiter of set) {
+              waiters.committed.add(waiter);
+              waiter.check();
+            }
+          }
+        },
+        certified: () => {
+          for (const waiter of [...waiters.committed]) waiter.check();
+        },
+        halted: () => {
+          for (const waiter of [...waiters.all]) waiter.halt();
+        },
+      },
+    };
+    chainWaiters.set(h, waiters);
+    return waiters;
+  };
+  const listen = (h: HostedChain, w: ChainWaiters, on: boolean) => {
+    for (const [event, listener] of Object.entries(w.listeners)) {
+      if (on) h.on(event, listener);
+      else h.off(event, listener);
+    }
+  };
+
   /** Waits until txId is committed (or final), or the timeout passes; answers what is known then. */
   const waitFor = async (
     h: HostedChain,
@@ -348,24 +410,35 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     };
     const now = ready();
     if (now || mode === 'none') return now ?? transactionResponse(h, txId);
+    const waiters = waitersOf(h);
     return await new Promise<TransactionResponse | undefined>((resolve) => {
-      const check = () => {
-        const r = ready();
-        if (r) finish(r);
+      const waiter: Waiter = {
+        txId,
+        check: () => {
+          const r = ready();
+          if (r) finish(r);
+        },
+        halt: () => finish(undefined),
       };
-      const onHalt = () => finish(undefined);
       const timer = setTimeout(() => finish(transactionResponse(h, txId)), timeoutMs);
       const finish = (r: TransactionResponse | undefined) => {
         clearTimeout(timer);
-        h.off('committed', check);
-        h.off('certified', check);
-        h.off('halted', onHalt);
+        if (waiters.all.delete(waiter) && waiters.all.size === 0) listen(h, waiters, false);
+        waiters.committed.delete(waiter);
+        const set = waiters.byTx.get(txId);
+        set?.delete(waiter);
+        if (set?.size === 0) waiters.byTx.delete(txId);
         resolve(r);
       };
-      h.on('committed', check);
-      h.on('certified', check);
-      h.on('halted', onHalt);
-      check();
+      if (waiters.all.size === 0) listen(h, waiters, true);
+      waiters.all.add(waiter);
+      if (h.chain.receipt(txId)) waiters.committed.add(waiter);
+      else {
+        let set = waiters.byTx.get(txId);
+        if (!set) waiters.byTx.set(txId, (set = new Set()));
+        set.add(waiter);
+      }
+      waiter.check();
     });
   };
 

@@ -1,9 +1,15 @@
 /**
  * What the node reads from its copy of the system chain: members, organisations, services,
- * bundles and revocations. Reads go straight to the system contract's world state (the same keys
- * a client can ask proofs for), at the latest committed height unless a height is given.
+ * bundles and revocations. Reads go to the system contract's world state (the same keys a client
+ * can ask proofs for), at the latest committed height unless a height is given.
+ *
+ * Single records (a PCN, an organisation, a service, a revocation) are asked for on every
+ * transaction: the gateway's access rules, the checker's contract methods, the signer's chain of
+ * certificates at check and again at execution. A value at a given height never changes, so each is
+ * read once per (height, key) and kept, frozen (it is shared), in a bounded memo: a new system block
+ * makes the latest reads new keys, so nothing kept can be stale.
  */
-import type { JsonValue } from '@bsn/core';
+import { BoundedMap, type JsonValue } from '@bsn/core';
 import type { Chain } from '@bsn/ledger';
 import {
   loadBundleFrom,
@@ -18,12 +24,38 @@ import {
 
 const PAGE = 1000;
 
+/** Single records kept (a few per service, organisation, PCN and certificate in use). */
+const MEMO_ENTRIES = 4096;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Read-only view of the system chain's state. */
 export class SystemView {
   readonly #chain: Chain;
+  /** `<height>\0<key>` → the frozen value there (null when absent). */
+  readonly #memo = new BoundedMap<string, unknown>(MEMO_ENTRIES);
 
   constructor(chain: Chain) {
     this.#chain = chain;
+  }
+
+  /** A single record at `height` (latest by default), read once per height and kept. */
+  #record<T>(key: string, height?: number): T | null {
+    const tip = this.#chain.height();
+    if (tip === 0) return null;
+    const h = height ?? tip;
+    const id = `${h}\u0000${key}`;
+    const kept = this.#memo.get(id);
+    if (kept !== undefined) return kept as T | null;
+    const value = deepFreeze(this.#chain.state.get(SYSTEM_CONTRACT, key, h) as T | null);
+    this.#memo.set(id, value);
+    return value;
   }
 
   get height(): number {
@@ -55,7 +87,7 @@ export class SystemView {
   }
 
   pcn(id: string): PcnRecord | null {
-    return this.#get<PcnRecord>(systemStateKeys.pcn(id));
+    return this.#record<PcnRecord>(systemStateKeys.pcn(id));
   }
 
   organisations(): OrganisationRecord[] {
@@ -65,12 +97,12 @@ export class SystemView {
   }
 
   organisation(id: string): OrganisationRecord | null {
-    return this.#get<OrganisationRecord>(systemStateKeys.organisation(id));
+    return this.#record<OrganisationRecord>(systemStateKeys.organisation(id));
   }
 
   /** Service `name` as of system height `height` (latest by default). */
   service(name: string, height?: number): ServiceRecord | null {
-    return this.#get<ServiceRecord>(systemStateKeys.service(name), height);
+    return this.#record<ServiceRecord>(systemStateKeys.service(name), height);
   }
 
   /** Names of the services placed on PCN `pcn`. */
@@ -79,7 +111,7 @@ export class SystemView {
   }
 
   revocation(fingerprint: string): RevocationRecord | null {
-    return this.#get<RevocationRecord>(systemStateKeys.revoked(fingerprint));
+    return this.#record<RevocationRecord>(systemStateKeys.revoked(fingerprint));
   }
 
   /** A contract bundle's code by hash. */
