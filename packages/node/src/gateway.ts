@@ -434,9 +434,9 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
       waiters.all.add(waiter);
       if (h.chain.receipt(txId)) waiters.committed.add(waiter);
       else {
-        let set = waiters.byTx.get(txId);
-        if (!set) waiters.byTx.set(txId, (set = new Set()));
-        set.add(waiter);
+        const set = waiters.byTx.get(txId);
+        if (set) set.add(waiter);
+        else waiters.byTx.set(txId, new Set([waiter]));
       }
       waiter.check();
     });
