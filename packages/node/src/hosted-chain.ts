@@ -5,6 +5,7 @@
  *
  * Waiters (a client that submitted with `?wait=final`) and event subscribers are served from here.
  */
+import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   type Block,
@@ -12,6 +13,7 @@ import {
   type CommitStatement,
   type CommitVote,
   type KeyInput,
+  parsePrivateKey,
   parsePublicKey,
   quorumSize,
   type Receipt,
@@ -96,6 +98,8 @@ export class HostedChain extends EventEmitter {
   readonly id: string;
   readonly #opts: HostedChainOptions;
   readonly #m: HostedChainModules;
+  /** The node key, parsed once (parsing the PEM for every vote cost more than signing it). */
+  readonly #signingKey: KeyObject;
   #hosts = new Map<string, HostInfo>();
   #collector: VoteCollector;
   #abort = new AbortController();
@@ -110,6 +114,7 @@ export class HostedChain extends EventEmitter {
     this.id = opts.chainId;
     this.#opts = opts;
     this.#m = modules;
+    this.#signingKey = parsePrivateKey(opts.keyPem);
     this.#collector = this.#newCollector(hosts);
     this.#certifiedHeight = this.#contiguousCertified();
   }
@@ -245,7 +250,7 @@ export class HostedChain extends EventEmitter {
   #vote(statement: CommitStatement): void {
     const outcome = this.#collector.setOwn(statement);
     if (outcome.kind === 'certified') this.#onCertificate(outcome.certificate, outcome.agreesWithOwn);
-    const vote = signCommitVote(statement, this.#opts.selfId, this.#opts.keyPem);
+    const vote = signCommitVote(statement, this.#opts.selfId, this.#signingKey);
     this.#accept(vote);
     const others = [...this.#hosts.values()].filter((h) => h.id !== this.#opts.selfId);
     for (const peer of others) void this.#m.peers.sendVotes(peer.p2pUrl, [vote]);

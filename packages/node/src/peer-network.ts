@@ -28,10 +28,19 @@ export interface PeerHandlers {
   certificate(chain: string, height: number): CommitCertificate | undefined;
 }
 
+/**
+ * The fingerprint of the certificate a peer's connection presented, taken once per connection
+ * (getPeerCertificate builds the whole certificate object each call, and a connection carries
+ * every vote of a peer).
+ */
+const fingerprints = new WeakMap<TLSSocket, string | undefined>();
+
 function fingerprintOf(socket: TLSSocket): string | undefined {
+  if (fingerprints.has(socket)) return fingerprints.get(socket);
   const cert = socket.getPeerCertificate?.();
-  if (!cert?.fingerprint256) return undefined;
-  return cert.fingerprint256.replaceAll(':', '').toLowerCase();
+  const fp = cert?.fingerprint256 ? cert.fingerprint256.replaceAll(':', '').toLowerCase() : undefined;
+  fingerprints.set(socket, fp);
+  return fp;
 }
 
 const MAX_VOTE_BATCH = 256;
