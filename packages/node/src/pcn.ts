@@ -113,7 +113,7 @@ export class Pcn {
                 { err: err.message },
                 'signature thread failed; blocks verify their own signatures meanwhile',
               ),
-          })
+          }).start()
         : undefined;
     const tls: PeerTls = { certPem: config.certPem, keyPem: config.keyPem, caPem: config.rootCertPem };
     this.#peers = new PeerClient(tls);

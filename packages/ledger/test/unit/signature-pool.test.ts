@@ -117,6 +117,21 @@ describe('SignaturePool', () => {
       assert.equal(errors.length, 2);
     }
   });
+
+  it('starts its threads when told, before any batch', async () => {
+    // An idle thread does not keep a process alive: this test does, until the thread reports.
+    const alive = setInterval(() => {}, 1000);
+    try {
+      const exited = new Promise<Error>((resolve) => {
+        pools.push(
+          new SignaturePool({ threads: 1, workerSource: 'process.exit(5)', onWorkerError: resolve }).start(),
+        );
+      });
+      assert.match((await exited).message, /code 5/);
+    } finally {
+      clearInterval(alive);
+    }
+  });
 });
 
 describe('Chain.preverify', () => {
