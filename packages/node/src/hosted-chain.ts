@@ -197,24 +197,33 @@ export class HostedChain extends EventEmitter {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted && !this.#halted) {
+      // Each stream ends with its own pass of the loop: blocks it was asked for ahead of the one
+      // executing must not keep it (and its connection) waiting once the loop has moved on.
+      const stream = new AbortController();
+      const stop = () => stream.abort();
+      signal.addEventListener('abort', stop, { once: true });
       try {
-        const stream = this.#m.orderer.blocks(this.id, this.#m.chain.height() + 1, signal);
+        const source = this.#m.orderer.blocks(this.id, this.#m.chain.height() + 1, stream.signal);
         const pool = this.#m.signatures;
         const blocks = pool
-          ? readAhead(stream, (block) => this.#preverify(block, pool), READ_AHEAD_BLOCKS)
-          : stream;
+          ? readAhead(source, (block) => this.#preverify(block, pool), READ_AHEAD_BLOCKS)
+          : source;
         for await (const block of blocks) {
           if (this.#halted) return;
           if (this.#opts.beforeExecute) await this.#opts.beforeExecute(block);
           this.#commit(block);
         }
       } catch (err) {
+        stream.abort();
         if (signal.aborted) return;
         this.#m.log.warn(
           { chain: this.id, err: (err as Error).message },
           'block stream interrupted; resuming',
         );
         await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        signal.removeEventListener('abort', stop);
+        stream.abort();
       }
     }
   }
