@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
 import { type Block, generateKeyPair, isBsnError, transactionId } from '@bsn/core';
 import {
   type InspectableOrderer,
@@ -24,6 +24,18 @@ const key = generateKeyPair();
 const cleanups: (() => void)[] = [];
 after(() => {
   for (const c of cleanups) c();
+});
+
+// A server left listening keeps this file's process alive after its last test, and the whole run
+// waits for it (once seen in CI, not reproduced since): name the test that left it instead.
+const listening = () =>
+  (process as unknown as { _getActiveHandles(): unknown[] })
+    ._getActiveHandles()
+    .filter((h): h is Server => h instanceof Server && h.listening);
+afterEach((t) => {
+  const left = listening();
+  for (const server of left) server.close();
+  assert.equal(left.length, 0, `${t.name} left ${left.length} server(s) listening`);
 });
 
 async function startService(dir?: string, port = 0) {
