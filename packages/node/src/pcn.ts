@@ -103,7 +103,8 @@ export class Pcn {
     this.#ordererKeys = new Map([
       [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
     ]);
-    const threads = config.signatureThreads ?? Math.min(4, Math.max(1, availableParallelism() - 1));
+    // One core: no thread (it would only take turns with the executing one).
+    const threads = config.signatureThreads ?? Math.max(0, Math.min(4, availableParallelism() - 1));
     this.#signatures =
       threads > 0
         ? new SignaturePool({

@@ -33,7 +33,7 @@ describe('signature threads of a PCN', { timeout: 60_000 }, () => {
   });
 
   it('verify the signatures of blocks the PCN did not check itself, before they execute', async () => {
-    const net = await startSinglePcnNetwork();
+    const net = await startSinglePcnNetwork({ signatureThreads: 1 });
     nets.push(net);
     await gatewayAndDirect(net, 3);
     // The gateway's transaction was verified when it was checked; only the direct one was left.
