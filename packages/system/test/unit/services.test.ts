@@ -177,6 +177,9 @@ describe('service registry', () => {
 
   test('bundles round-trip through chunked storage, for text and base64 alike', () => {
     const { h, orgAdmins } = initialisedNetwork(fx);
+    // The runs share one chain: the same bytes again (fast-check repeats strings such as
+    // "valueOf") name a bundle already stored, which keeps the encoding it was first stored in.
+    const first = new Map<string, { data: string; base64: boolean }>();
     fc.assert(
       fc.property(
         fc.oneof(
@@ -188,12 +191,14 @@ describe('service registry', () => {
           const bytes = Buffer.from(text, 'utf8');
           const hash = sha256(bytes);
           const data = asBase64 ? bytes.toString('base64') : text;
+          const kept = first.get(hash) ?? { data, base64: asBase64 };
+          first.set(hash, kept);
           h.ok(orgAdmins.acme!, 'putBundle', { hash, encoding: asBase64 ? 'base64' : 'utf8', data });
           const stored = h.read<{ data: string; size: number; hash: string }>('getBundle', hash);
           assert.equal(stored.hash, hash);
           assert.equal(stored.size, bytes.length);
-          assert.equal(stored.data, data);
-          assert.ok(Buffer.from(stored.data, asBase64 ? 'base64' : 'utf8').equals(bytes));
+          assert.equal(stored.data, kept.data);
+          assert.ok(Buffer.from(stored.data, kept.base64 ? 'base64' : 'utf8').equals(bytes));
         },
       ),
       { numRuns: 60 },
