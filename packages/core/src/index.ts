@@ -1,4 +1,5 @@
 export * from './bounded-map.js';
+export * from './deep-freeze.js';
 export * from './encoding.js';
 export * from './errors.js';
 export * from './hash.js';

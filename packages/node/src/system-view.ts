@@ -9,7 +9,7 @@
  * read once per (height, key) and kept, frozen (it is shared), in a bounded memo: a new system block
  * makes the latest reads new keys, so nothing kept can be stale.
  */
-import { BoundedMap, type JsonValue } from '@bsn/core';
+import { BoundedMap, deepFreeze, type JsonValue } from '@bsn/core';
 import type { Chain } from '@bsn/ledger';
 import {
   loadBundleFrom,
@@ -26,14 +26,6 @@ const PAGE = 1000;
 
 /** Single records kept (a few per service, organisation, PCN and certificate in use). */
 const MEMO_ENTRIES = 4096;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** Read-only view of the system chain's state. */
 export class SystemView {

@@ -5,7 +5,7 @@
  * costs about a millisecond per certificate; a differential test keeps both readings in step.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { BsnError, type SignatureAlgorithm } from '@bsn/core';
+import { BsnError, deepFreeze, type SignatureAlgorithm } from '@bsn/core';
 import { algorithmOfSignatureOid } from './algorithms.js';
 import {
   children,
@@ -101,14 +101,6 @@ export interface ParsedCertificate {
 
 function malformed(message: string, cause?: unknown): BsnError {
   return new BsnError('BSN_PKI_CERT_MALFORMED', message, cause === undefined ? {} : { cause });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /** Short names of the DN attribute types BSN prints; others appear as dotted OIDs. */
