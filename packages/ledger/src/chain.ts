@@ -42,7 +42,7 @@ import {
 } from './block-executor.js';
 import { type CertificateVerifier, PublicKeyCache } from './certificates.js';
 import { CommittedFilter } from './committed-filter.js';
-import { transactionSigningBytes, VerifiedSignatures } from './envelope.js';
+import { TRANSACTION_SIGNATURE_PATTERN, transactionSigningBytes, VerifiedSignatures } from './envelope.js';
 import { BlockOverlay, type StateReader } from './execution-host.js';
 import { type ChainLimits, defaultChainLimits } from './limits.js';
 import type { Caller, ContractRuntime, InvocationResult } from './runtime.js';
@@ -146,8 +146,7 @@ interface CommitRow {
 /** The receipts root of no receipts (height 0). */
 const EMPTY_RECEIPTS_ROOT = (alg: HashAlgorithm) => toHex(merkleRoot([], alg));
 
-/** A transaction signature as envelopes carry it (64 bytes in lowercase hex). */
-const SIGNATURE_HEX = /^[0-9a-f]{128}$/;
+const SIGNATURE_HEX = new RegExp(TRANSACTION_SIGNATURE_PATTERN);
 
 /** A chain's store and executor: commit ordered blocks, read blocks, receipts and state, run queries. */
 export class Chain {
@@ -451,8 +450,7 @@ export class Chain {
         const { payload, signature } = tx as { payload: { signer?: unknown }; signature: unknown };
         if (typeof signature !== 'string' || !SIGNATURE_HEX.test(signature)) continue;
         if (typeof payload?.signer !== 'string') continue;
-        const text = canonicalString(payload as JsonValue);
-        const txId = canonicalTransactionId(text, this.hash);
+        const { text, txId } = this.#identify(tx);
         if (this.#signatures.has(txId, signature)) continue;
         // The key as commitBlock takes it: from the certificate's verdict at the block's time.
         const cert = this.#options.certificates.verify(payload.signer, time);
@@ -566,10 +564,9 @@ export class Chain {
     const txIds: string[] = [];
     try {
       for (const tx of block.txs) {
-        const payload = (tx as { payload?: unknown } | null)?.payload;
-        const text = canonicalString(payload === undefined ? null : payload);
+        const { text, txId } = this.#identify(tx);
         payloadTexts.push(text);
-        txIds.push(canonicalTransactionId(text, this.hash));
+        txIds.push(txId);
       }
     } catch (cause) {
       throw new BsnError('BSN_LEDGER_BLOCK_INVALID', 'block carries a transaction that is not JSON', {
@@ -577,6 +574,13 @@ export class Chain {
       });
     }
     return { txIds, payloadTexts };
+  }
+
+  /** A transaction's canonical payload text and txId; throws when its payload is not JSON. */
+  #identify(tx: unknown): { readonly text: string; readonly txId: string } {
+    const payload = (tx as { payload?: unknown } | null)?.payload;
+    const text = canonicalString((payload === undefined ? null : payload) as JsonValue);
+    return { text, txId: canonicalTransactionId(text, this.hash) };
   }
 
   #checkOrderer(block: Block): void {

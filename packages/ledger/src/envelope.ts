@@ -29,6 +29,9 @@ import type { Caller } from './runtime.js';
 export const CONTRACT_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_.-]{0,63}$';
 /** Method names: like contract names, but may start with `_` so a private method is refused by name, not as malformed. */
 export const METHOD_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
+
+/** A transaction's signature as envelopes carry it: 64 bytes (r ‖ s) in lowercase hex. */
+export const TRANSACTION_SIGNATURE_PATTERN = '^[0-9a-f]{128}$';
 /** Chain ids: a letter or digit, then letters, digits, `_`, `.`, `-`; at most 64 characters. */
 export const CHAIN_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 
@@ -50,7 +53,7 @@ export const SignedTransactionSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    signature: Type.String({ pattern: '^[0-9a-f]{128}$' }),
+    signature: Type.String({ pattern: TRANSACTION_SIGNATURE_PATTERN }),
   },
   { additionalProperties: false },
 );
