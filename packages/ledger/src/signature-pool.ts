@@ -39,9 +39,18 @@ export interface SignatureBatchResult {
   readonly ok: Uint8Array;
 }
 
+/**
+ * How many signature threads a node runs unless told: one fewer than the machine's cores (the
+ * executing thread keeps one), at most 4; none on one core, where a thread would only take turns
+ * with the executing one.
+ */
+export function defaultSignatureThreads(): number {
+  return Math.max(0, Math.min(4, availableParallelism() - 1));
+}
+
 /** Options of a {@link SignaturePool}. */
 export interface SignaturePoolOptions {
-  /** Worker threads (default: one fewer than the machine's cores, at least 1). */
+  /** Worker threads, 1 to 256. */
   readonly threads: number;
   /** Told when a worker fails or exits unasked (its batches answer 0; the next batch starts another). */
   readonly onWorkerError?: (err: Error) => void;
@@ -99,8 +108,8 @@ export class SignaturePool {
   #next = 0;
   #closed = false;
 
-  constructor(options: Partial<SignaturePoolOptions> = {}) {
-    const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
+  constructor(options: SignaturePoolOptions) {
+    const { threads } = options;
     if (!Number.isSafeInteger(threads) || threads < 1 || threads > 256) {
       throw new BsnError('BSN_INVALID_ARGUMENT', 'signature pool threads must be an integer from 1 to 256', {
         details: { threads },

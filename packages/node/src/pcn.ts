@@ -8,13 +8,13 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Block, BsnError, type CommitVote, type ContractEvent, parsePublicKey } from '@bsn/core';
 import {
   Chain,
   type ContractCode,
   type ContractRuntime,
+  defaultSignatureThreads,
   NativeRuntime,
   SignaturePool,
   type TransactionAuthorizer,
@@ -103,8 +103,7 @@ export class Pcn {
     this.#ordererKeys = new Map([
       [config.orderer.id, parsePublicKey(new X509Certificate(ordererCert).publicKey)],
     ]);
-    // One core: no thread (it would only take turns with the executing one).
-    const threads = config.signatureThreads ?? Math.max(0, Math.min(4, availableParallelism() - 1));
+    const threads = config.signatureThreads ?? defaultSignatureThreads();
     this.#signatures =
       threads > 0
         ? new SignaturePool({
