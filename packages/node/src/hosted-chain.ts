@@ -200,10 +200,12 @@ export class HostedChain extends EventEmitter {
       // Each stream ends with its own pass of the loop: blocks it was asked for ahead of the one
       // executing must not keep it (and its connection) waiting once the loop has moved on.
       const stream = new AbortController();
-      const stop = () => stream.abort();
-      signal.addEventListener('abort', stop, { once: true });
       try {
-        const source = this.#m.orderer.blocks(this.id, this.#m.chain.height() + 1, stream.signal);
+        const source = this.#m.orderer.blocks(
+          this.id,
+          this.#m.chain.height() + 1,
+          AbortSignal.any([signal, stream.signal]),
+        );
         const pool = this.#m.signatures;
         const blocks = pool
           ? readAhead(source, (block) => this.#preverify(block, pool), READ_AHEAD_BLOCKS)
@@ -222,7 +224,6 @@ export class HostedChain extends EventEmitter {
         );
         await new Promise((r) => setTimeout(r, 500));
       } finally {
-        signal.removeEventListener('abort', stop);
         stream.abort();
       }
     }
