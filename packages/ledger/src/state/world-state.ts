@@ -350,7 +350,6 @@ export class WorldState {
     }
     if (!Number.isSafeInteger(limit) || limit < 1)
       invalid('range limit must be a positive integer', { limit });
-    const h = height === undefined ? Number.MAX_SAFE_INTEGER : this.#checkHeight(height);
     if (height === undefined || height === this.latestHeight()) {
       const live = (
         end === undefined
@@ -361,6 +360,7 @@ export class WorldState {
     }
     // A past height: the latest row of each key at or below it, walking every version and
     // deleted key in the range (bounded only by what the state holds; see docs/ledger.md).
+    const h = this.#checkHeight(height);
     const rows = (
       end === undefined
         ? this.#stmt.range.iterate(contract, start, h)
