@@ -10,17 +10,10 @@ import pino from 'pino';
 import { HostedChain } from '../../src/hosted-chain.js';
 import { createNodeMetrics } from '../../src/metrics.js';
 import { PeerClient } from '../../src/peer-network.js';
+import { until } from '../support/single-pcn-network.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsn-hosted-streams-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('a hosted chain following its blocks', () => {
   it('ends each block stream when it moves on from it, the blocks asked for ahead included', async () => {
