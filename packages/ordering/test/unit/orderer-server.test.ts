@@ -617,20 +617,6 @@ describe('OrdererServer connection limits', () => {
     await svc.stop();
   });
 
-  test('refuses a maxStreamsPerClient that is not a positive integer, naming it', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const orderer = await SoloOrderer.open({ dir: t.dir, id: 'svc', keyPem: key.privateKeyPem });
-    for (const bad of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(
-        () => new OrdererServer({ maxStreamsPerClient: bad }, { orderer }),
-        (err: unknown) =>
-          code('BSN_INVALID_ARGUMENT')(err) && /maxStreamsPerClient/.test((err as Error).message),
-      );
-    }
-    await orderer.close();
-  });
-
   test('refuses a size, count or interval option that is NaN or not a positive integer, naming it', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
@@ -642,7 +628,7 @@ describe('OrdererServer connection limits', () => {
       'idleTimeoutMs',
       'maxStreamsPerClient',
     ] as const) {
-      for (const bad of [Number.NaN, 0, 2.5]) {
+      for (const bad of [Number.NaN, 0, -1, 2.5]) {
         assert.throws(
           () => new OrdererServer({ [option]: bad }, { orderer }),
           (err: unknown) =>
