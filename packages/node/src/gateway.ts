@@ -343,7 +343,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     };
   }
   interface Waiter {
-    readonly txId: string;
     check(): void;
     halt(): void;
   }
@@ -413,7 +412,6 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
     const waiters = waitersOf(h);
     return await new Promise<TransactionResponse | undefined>((resolve) => {
       const waiter: Waiter = {
-        txId,
         check: () => {
           const r = ready();
           if (r) finish(r);
@@ -438,7 +436,7 @@ export function buildGateway(pcn: Pcn, opts: GatewayOptions): FastifyInstance {
         if (set) set.add(waiter);
         else waiters.byTx.set(txId, new Set([waiter]));
       }
-      waiter.check();
+      // Nothing ran since `ready()` above answered "not yet": the next block or certificate wakes it.
     });
   };
 
