@@ -310,16 +310,9 @@ export class Pcn {
    * other way, and rules that changed between submit and execution.
    */
   #serviceAccess(name: string): TransactionAuthorizer {
-    // One read per block, not per transaction: the record depends on the block's time alone.
-    let memo: { readonly time: number; readonly record: ServiceRecord | null } | undefined;
+    // The record depends on the block's time alone; SystemView reads it once per system height.
     return (caller, _contract, method, block) => {
-      if (memo?.time !== block.time) {
-        memo = {
-          time: block.time,
-          record: this.systemView.service(name, this.systemView.heightBefore(block.time)),
-        };
-      }
-      const { record } = memo;
+      const record = this.systemView.service(name, this.systemView.heightBefore(block.time));
       if (!record) {
         return {
           code: 'BSN_SYSTEM_SERVICE_NOT_ACTIVE',
